@@ -1,0 +1,43 @@
+// swift-tools-version:6.0
+// MetaExplore: reinforcement learning with learned exploration, in Swift.
+//
+// Module layout (each target has a README.md beside its sources):
+//   CBLAS, CMuJoCo            system libraries (OpenBLAS through cblas.h, MuJoCo 3.3.7 through mujoco.h)
+//   MetaExploreRandom         seeded, portable random streams (xoshiro256**), independent per component
+//   MetaExploreTensor         dense tensors, tape-based reverse-mode autodiff with higher-order gradients,
+//                             safetensors files
+//   MetaExploreNN             layers, parameter collections, optimizers, distributions, checkpoints
+//   MetaExploreEnvironments   Gymnasium-style environments, spaces, wrappers, vector envs, MuJoCo tasks
+//   MetaExploreAlgorithms     students (DDPG, TD3), replay, the training runner, learned-exploration methods
+//   MetaExplore               umbrella module re-exporting all of the above
+//   metaexplore               the command-line tool (a thin layer over the library)
+import PackageDescription
+
+let package = Package(
+    name: "MetaExplore",
+    products: [
+        .library(name: "MetaExplore", targets: ["MetaExplore"]),
+        .executable(name: "metaexplore", targets: ["metaexplore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CMuJoCo", path: "Sources/CMuJoCo", pkgConfig: "mujoco",
+            providers: [.apt(["(run scripts/setup.sh: MuJoCo 3.3.7 from the PyPI wheel)"])]),
+        .target(name: "MetaExploreRandom"),
+        .target(
+            name: "MetaExplore",
+            dependencies: ["MetaExploreRandom"]),
+        .executableTarget(
+            name: "metaexplore",
+            dependencies: ["MetaExplore", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .testTarget(name: "MetaExploreRandomTests", dependencies: ["MetaExploreRandom"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,2 @@
+// The umbrella module: `import MetaExplore` gives the whole library.
+@_exported import MetaExploreRandom
