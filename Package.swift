@@ -31,13 +31,15 @@ let package = Package(
             name: "CMuJoCo", path: "Sources/CMuJoCo", pkgConfig: "mujoco",
             providers: [.apt(["(run scripts/setup.sh: MuJoCo 3.3.7 from the PyPI wheel)"])]),
         .target(name: "MetaExploreRandom"),
+        .target(name: "MetaExploreTensor", dependencies: ["CBLAS", "MetaExploreRandom"]),
         .target(
             name: "MetaExplore",
-            dependencies: ["MetaExploreRandom"]),
+            dependencies: ["MetaExploreRandom", "MetaExploreTensor"]),
         .executableTarget(
             name: "metaexplore",
             dependencies: ["MetaExplore", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "MetaExploreRandomTests", dependencies: ["MetaExploreRandom"]),
+        .testTarget(name: "MetaExploreTensorTests", dependencies: ["MetaExploreTensor"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,0 +1,46 @@
+/// The record an op leaves on its result: the inputs it read and how to map the result's gradient to theirs.
+///
+/// `backward(g, needs)` returns one gradient per input (nil where `needs[i]` is false or the input has no
+/// gradient). Rules are written with tensor ops; the engine runs them with recording on when a differentiable
+/// gradient is requested (`createGraph`), off otherwise. A rule that needs the op's output captures a *detached*
+/// view of it (no reference cycle) and, when recording, recomputes it from the inputs so that second derivatives
+/// see its dependence on them.
+@usableFromInline
+final class GradNode {
+    let name: StaticString
+    let inputs: [Tensor]
+    let backward: (Tensor, [Bool]) -> [Tensor?]
+
+    init(name: StaticString, inputs: [Tensor], backward: @escaping (Tensor, [Bool]) -> [Tensor?]) {
+        self.name = name
+        self.inputs = inputs
+        self.backward = backward
+    }
+}
+
+extension Tensor {
+    /// True when an op on these inputs should record a graph node.
+    @inlinable @inline(__always)
+    static func shouldRecord(_ a: Tensor) -> Bool {
+        a.requiresGrad && GradMode.isEnabled
+    }
+
+    @inlinable @inline(__always)
+    static func shouldRecord(_ a: Tensor, _ b: Tensor) -> Bool {
+        (a.requiresGrad || b.requiresGrad) && GradMode.isEnabled
+    }
+
+    static func shouldRecord(_ inputs: [Tensor]) -> Bool {
+        inputs.contains(where: { $0.requiresGrad }) && GradMode.isEnabled
+    }
+
+    /// Attaches a graph node to a freshly made result.
+    func record(_ name: StaticString, inputs: [Tensor], backward: @escaping (Tensor, [Bool]) -> [Tensor?]) {
+        node = GradNode(name: name, inputs: inputs, backward: backward)
+    }
+
+    /// The same values, not connected to the graph (shares storage; the stop-gradient op).
+    public func detached() -> Tensor {
+        Tensor(storage: storage, shape: shape)
+    }
+}

@@ -1,0 +1,35 @@
+import CBLAS
+
+/// Matrix products through OpenBLAS, pinned to one thread.
+///
+/// The networks here are small (64–400 units): BLAS threads cost more to wake than they save, and the tool runs
+/// several experiments in parallel, one per core. `BLAS.configure()` runs once, before the first product.
+enum BLAS {
+    static let configured: Bool = {
+        openblas_set_num_threads(1)
+        return true
+    }()
+
+    /// C[m×n] = op(A)·op(B) (+ C when `accumulate`), row-major, op = transpose when the flag is set.
+    static func gemm(
+        _ transA: Bool, _ transB: Bool, m: Int, n: Int, k: Int,
+        _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
+        _ c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool = false
+    ) {
+        _ = configured
+        cblas_sgemm(
+            CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+            Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), accumulate ? 1 : 0, c, Int32(ldc))
+    }
+
+    static func gemm(
+        _ transA: Bool, _ transB: Bool, m: Int, n: Int, k: Int,
+        _ a: UnsafePointer<Double>, lda: Int, _ b: UnsafePointer<Double>, ldb: Int,
+        _ c: UnsafeMutablePointer<Double>, ldc: Int, accumulate: Bool = false
+    ) {
+        _ = configured
+        cblas_dgemm(
+            CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+            Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), accumulate ? 1 : 0, c, Int32(ldc))
+    }
+}
