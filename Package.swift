@@ -32,14 +32,16 @@ let package = Package(
             providers: [.apt(["(run scripts/setup.sh: MuJoCo 3.3.7 from the PyPI wheel)"])]),
         .target(name: "MetaExploreRandom"),
         .target(name: "MetaExploreTensor", dependencies: ["CBLAS", "MetaExploreRandom"]),
+        .target(name: "MetaExploreNN", dependencies: ["MetaExploreTensor", "MetaExploreRandom"]),
         .target(
             name: "MetaExplore",
-            dependencies: ["MetaExploreRandom", "MetaExploreTensor"]),
+            dependencies: ["MetaExploreRandom", "MetaExploreTensor", "MetaExploreNN"]),
         .executableTarget(
             name: "metaexplore",
             dependencies: ["MetaExplore", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "MetaExploreRandomTests", dependencies: ["MetaExploreRandom"]),
         .testTarget(name: "MetaExploreTensorTests", dependencies: ["MetaExploreTensor"]),
+        .testTarget(name: "MetaExploreNNTests", dependencies: ["MetaExploreNN"]),
     ],
     swiftLanguageModes: [.v5]
 )

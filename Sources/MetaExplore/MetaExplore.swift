@@ -1,3 +1,4 @@
 // The umbrella module: `import MetaExplore` gives the whole library.
 @_exported import MetaExploreRandom
 @_exported import MetaExploreTensor
+@_exported import MetaExploreNN
