@@ -33,9 +33,10 @@ let package = Package(
         .target(name: "MetaExploreRandom"),
         .target(name: "MetaExploreTensor", dependencies: ["CBLAS", "MetaExploreRandom"]),
         .target(name: "MetaExploreNN", dependencies: ["MetaExploreTensor", "MetaExploreRandom"]),
+        .target(name: "MetaExploreAlgorithms", dependencies: ["MetaExploreTensor", "MetaExploreNN", "MetaExploreRandom"]),
         .target(
             name: "MetaExplore",
-            dependencies: ["MetaExploreRandom", "MetaExploreTensor", "MetaExploreNN"]),
+            dependencies: ["MetaExploreRandom", "MetaExploreTensor", "MetaExploreNN", "MetaExploreAlgorithms"]),
         .executableTarget(
             name: "metaexplore",
             dependencies: ["MetaExplore", .product(name: "ArgumentParser", package: "swift-argument-parser")]),

@@ -2,3 +2,4 @@
 @_exported import MetaExploreRandom
 @_exported import MetaExploreTensor
 @_exported import MetaExploreNN
+@_exported import MetaExploreAlgorithms

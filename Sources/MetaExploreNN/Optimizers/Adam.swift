@@ -57,19 +57,14 @@ public final class Adam: Optimizer {
                 let (b1, b2, eps) = (Float(beta1), Float(beta2), Float(epsilon))
                 let (ss, isc2, wdf, lr) = (Float(stepSize), Float(invSqrtC2), Float(wd), Float(learningRate))
                 let l2 = weightDecayMode == .l2
+                let decoupled = l2 ? Float(0) : lr * wdf
                 g.cast(to: .float32).withUnsafeFloats { gp in
                     m[i].withUnsafeMutableFloats { mp in
                         v[i].withUnsafeMutableFloats { vp in
                             p.withUnsafeMutableFloats { pp in
-                                for j in 0..<pp.count {
-                                    var gj = gp[j]
-                                    if l2 { gj += wdf * pp[j] } else { pp[j] -= lr * wdf * pp[j] }
-                                    let mj = b1 * mp[j] + (1 - b1) * gj
-                                    let vj = b2 * vp[j] + (1 - b2) * gj * gj
-                                    mp[j] = mj
-                                    vp[j] = vj
-                                    pp[j] -= ss * mj / (vj.squareRoot() * isc2 + eps)
-                                }
+                                adamStepKernel(parameter: pp.baseAddress!, gradient: gp.baseAddress!, m: mp.baseAddress!,
+                                               v: vp.baseAddress!, count: pp.count, beta1: b1, beta2: b2, stepSize: ss,
+                                               invSqrtC2: isc2, epsilon: eps, l2: l2 ? wdf : 0, decoupled: decoupled)
                             }
                         }
                     }

@@ -1,4 +1,4 @@
-/// A contiguous, 64-byte aligned buffer of `count` elements of one dtype.
+/// A contiguous, 16-byte aligned buffer of `count` elements of one dtype.
 ///
 /// Storage is a reference type so that views which only change the shape (`reshaped`, `detached`) share it without
 /// copying. Tensors produced by ops own fresh storage and never write to it after creation; only leaf tensors
@@ -14,7 +14,9 @@ final class Storage {
         precondition(count >= 0, "negative element count")
         self.count = count
         self.dtype = dtype
-        raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * dtype.byteSize, alignment: 64)
+        // 16-byte alignment is plain malloc (over-aligned requests go through the slower posix_memalign); the kernels
+        // use unaligned SIMD loads.
+        raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * dtype.byteSize, alignment: 16)
     }
 
     /// Storage filled with zeros.

@@ -47,7 +47,8 @@ public func layerNorm(_ x: Tensor, gamma: Tensor?, beta: Tensor?, epsilon: Doubl
     }
     switch x.dtype {
     case .float32:
-        forward(x.storage.f32, s.f32, xhatS.f32, rstdS.f32, gamma?.storage.f32, beta?.storage.f32, { $0.squareRoot() })
+        RowKernels.layerNormForward(x.storage.f32, s.f32, xhatS.f32, rstdS.f32, gamma?.storage.f32, beta?.storage.f32,
+                                    rows: rows, d: d, epsilon: Float(epsilon))
     case .float64:
         forward(x.storage.f64, s.f64, xhatS.f64, rstdS.f64, gamma?.storage.f64, beta?.storage.f64, { $0.squareRoot() })
     }
@@ -129,7 +130,8 @@ private func layerNormBackwardFused(
     }
     switch xhat.dtype {
     case .float32:
-        run(g.storage.f32, xhat.storage.f32, rstd.storage.f32, gamma?.storage.f32, dxS?.f32, dgS?.f32)
+        RowKernels.layerNormBackward(g.storage.f32, xhat.storage.f32, rstd.storage.f32, gamma?.storage.f32,
+                                     dxS?.f32, dgS?.f32, rows: rows, d: d)
     case .float64:
         run(g.storage.f64, xhat.storage.f64, rstd.storage.f64, gamma?.storage.f64, dxS?.f64, dgS?.f64)
     }

@@ -67,6 +67,21 @@ extension Tensor {
         return out
     }
 
+    /// self where `condition` > 0, else 0 (no graph: used by backward rules that do not record).
+    func passingWhere(positive condition: Tensor) -> Tensor {
+        precondition(condition.shape == shape && condition.dtype == dtype)
+        let s = Storage(count: count, dtype: dtype)
+        switch dtype {
+        case .float32:
+            let (g, c, o) = (storage.f32, condition.storage.f32, s.f32)
+            for i in 0..<count { o[i] = c[i] > 0 ? g[i] : 0 }
+        case .float64:
+            let (g, c, o) = (storage.f64, condition.storage.f64, s.f64)
+            for i in 0..<count { o[i] = c[i] > 0 ? g[i] : 0 }
+        }
+        return Tensor(storage: s, shape: shape)
+    }
+
     /// The logistic function 1/(1 + e⁻ˣ).
     public func sigmoid() -> Tensor {
         let out = mapForward(VectorMath.sigmoid, { 1 / (1 + libm_exp(-$0)) })
@@ -85,6 +100,7 @@ extension Tensor {
         let out = mapScalars({ $0 > 0 ? $0 : 0 }, { $0 > 0 ? $0 : 0 })
         if Tensor.shouldRecord(self) {
             out.record("relu", inputs: [self]) { g, _ in
+                if !GradMode.isEnabled { return [g.passingWhere(positive: self)] }  // fused: one pass, one buffer
                 let mask = withoutGradients { self.mapScalars({ $0 > 0 ? 1 : 0 }, { $0 > 0 ? 1 : 0 }) }
                 return [g * mask]
             }
