@@ -4,6 +4,7 @@
 // Module layout (each target has a README.md beside its sources):
 //   CBLAS, CMuJoCo            system libraries (OpenBLAS through cblas.h, MuJoCo 3.3.7 through mujoco.h)
 //   MetaExploreRandom         seeded, portable random streams (xoshiro256**), independent per component
+//   CMetaExploreKernels       Float32 elementwise kernels in C, compiled for AVX-512/AVX2/baseline, picked at load
 //   MetaExploreTensor         dense tensors, tape-based reverse-mode autodiff with higher-order gradients,
 //                             safetensors files
 //   MetaExploreNN             layers, parameter collections, optimizers, distributions, checkpoints
@@ -31,7 +32,8 @@ let package = Package(
             name: "CMuJoCo", path: "Sources/CMuJoCo", pkgConfig: "mujoco",
             providers: [.apt(["(run scripts/setup.sh: MuJoCo 3.3.7 from the PyPI wheel)"])]),
         .target(name: "MetaExploreRandom"),
-        .target(name: "MetaExploreTensor", dependencies: ["CBLAS", "MetaExploreRandom"]),
+        .target(name: "CMetaExploreKernels"),
+        .target(name: "MetaExploreTensor", dependencies: ["CBLAS", "CMetaExploreKernels", "MetaExploreRandom"]),
         .target(name: "MetaExploreNN", dependencies: ["MetaExploreTensor", "MetaExploreRandom"]),
         .target(name: "MetaExploreAlgorithms", dependencies: ["MetaExploreTensor", "MetaExploreNN", "MetaExploreRandom"]),
         .target(

@@ -21,6 +21,8 @@ struct BenchEngine: ParsableCommand {
     func run() throws {
         var rng = RandomStream(seed: 0)
         print("MetaExplore engine benchmark (median of \(repeats) repeats × \(iterations) calls, one thread)")
+        let env = ProcessInfo.processInfo.environment
+        print("blas_core=\(BLASInfo.coreName) OPENBLAS_NUM_THREADS=\(env["OPENBLAS_NUM_THREADS"] ?? "unset")")
 
         let a = Tensor.randomNormal([64, 64], using: &rng)
         let b = Tensor.randomNormal([64, 64], using: &rng)

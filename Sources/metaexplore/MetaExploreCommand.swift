@@ -9,6 +9,11 @@ struct MetaExploreCommand: ParsableCommand {
         abstract: "Reinforcement learning with learned exploration.",
         version: MetaExploreVersion.string,
         subcommands: [Bench.self])
+
+    static func main() {
+        ProcessTuning.reexecWithTunedBLASIfNeeded()
+        Self.main(nil)
+    }
 }
 
 enum MetaExploreVersion {

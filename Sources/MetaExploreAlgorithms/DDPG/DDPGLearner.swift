@@ -40,6 +40,9 @@ public final class DDPGLearner {
     public let actorOptimizer: Adam
     public let criticOptimizer: Adam
     public private(set) var updates = 0
+    // Parameter lists in `namedParameters` order, built once (the names are not needed on the hot path).
+    private let actorParameters: [Tensor], criticParameters: [Tensor]
+    private let targetActorParameters: [Tensor], targetCriticParameters: [Tensor]
 
     public init(observationSize: Int, actionSize: Int, configuration: DDPGLearnerConfiguration = .init(),
                 using rng: inout RandomStream) {
@@ -55,6 +58,10 @@ public final class DDPGLearner {
                               layerNorm: c.layerNorm, using: &rng)
         targetActor.copyParameters(from: actor)
         targetCritic.copyParameters(from: critic)
+        actorParameters = actor.parameters
+        criticParameters = critic.parameters
+        targetActorParameters = targetActor.parameters
+        targetCriticParameters = targetCritic.parameters
         actorOptimizer = Adam(parameters: actor.parameters, learningRate: c.actorLearningRate)
         criticOptimizer = Adam(parameters: critic.parameters, learningRate: c.criticLearningRate,
                                weightDecay: c.criticL2, weightDecayMode: .l2, decayMask: critic.hiddenWeightMask)
@@ -72,19 +79,19 @@ public final class DDPGLearner {
         // Critic: minimize mean (Q(s, a) − y)² (+ the L2 penalty, applied by the optimizer's weight decay).
         let q = critic(batch.observations, batch.actions)
         let criticLoss = (q - target).squared().mean()
-        var criticGrads = gradients(of: criticLoss, wrt: critic.parameters)
+        var criticGrads = gradients(of: criticLoss, wrt: criticParameters)
         if let clip = c.gradientClipNorm { criticGrads = clipGradientNorm(criticGrads, maxNorm: clip).gradients }
         criticOptimizer.step(criticGrads)
 
         // Actor: maximize Q(s, μ(s)) through the updated critic; only the actor's gradients are computed.
         let actorLoss = -critic(batch.observations, actor(batch.observations)).mean()
-        var actorGrads = gradients(of: actorLoss, wrt: actor.parameters)
+        var actorGrads = gradients(of: actorLoss, wrt: actorParameters)
         if let clip = c.gradientClipNorm { actorGrads = clipGradientNorm(actorGrads, maxNorm: clip).gradients }
         actorOptimizer.step(actorGrads)
 
         // θ′ ← τθ + (1 − τ)θ′
-        polyakUpdate(target: targetActor, source: actor, tau: c.tau)
-        polyakUpdate(target: targetCritic, source: critic, tau: c.tau)
+        polyakUpdate(target: targetActorParameters, source: actorParameters, tau: c.tau)
+        polyakUpdate(target: targetCriticParameters, source: criticParameters, tau: c.tau)
         updates += 1
         return DDPGUpdateMetrics(criticLoss: criticLoss.item, actorLoss: actorLoss.item, meanQ: q.mean().item)
     }

@@ -41,10 +41,9 @@ public func polyakUpdate(target: [Tensor], source: [Tensor], tau: Double) {
         precondition(t.shape == s.shape && t.dtype == s.dtype, "polyakUpdate: \(t.shape) vs \(s.shape)")
         switch t.dtype {
         case .float32:
-            let a = Float(tau), b = 1 - Float(tau)
             s.withUnsafeFloats { src in
                 t.withUnsafeMutableFloats { dst in
-                    for i in 0..<dst.count { dst[i] = b * dst[i] + a * src[i] }
+                    lerpKernel(target: dst.baseAddress!, source: src.baseAddress!, count: dst.count, tau: Float(tau))
                 }
             }
         case .float64:

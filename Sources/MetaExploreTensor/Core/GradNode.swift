@@ -11,6 +11,12 @@ final class GradNode {
     let inputs: [Tensor]
     let backward: (Tensor, [Bool]) -> [Tensor?]
 
+    // Scratch state of one `gradients` call, valid while `epoch` equals that call's epoch. A graph node belongs to
+    // the thread that built it, so its scratch state is never shared (parameters are leaves and carry none).
+    var epoch: UInt64 = 0
+    var relevant = false
+    var gradient: Tensor?
+
     init(name: StaticString, inputs: [Tensor], backward: @escaping (Tensor, [Bool]) -> [Tensor?]) {
         self.name = name
         self.inputs = inputs

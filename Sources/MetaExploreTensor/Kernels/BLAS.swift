@@ -4,11 +4,19 @@ import CBLAS
 ///
 /// The networks here are small (64–400 units): BLAS threads cost more to wake than they save, and the tool runs
 /// several experiments in parallel, one per core. `BLAS.configure()` runs once, before the first product.
+public enum BLASInfo {
+    /// The OpenBLAS kernel family chosen for this CPU (e.g. "SkylakeX", "Haswell").
+    public static var coreName: String { BLAS.coreName }
+}
+
 enum BLAS {
     static let configured: Bool = {
         openblas_set_num_threads(1)
         return true
     }()
+
+    /// The OpenBLAS kernel family in use (e.g. "SkylakeX", "Haswell").
+    static var coreName: String { String(cString: openblas_get_corename()) }
 
     /// C[m×n] = op(A)·op(B) (+ C when `accumulate`), row-major, op = transpose when the flag is set.
     static func gemm(

@@ -15,17 +15,19 @@ extension Tensor {
         let inner = shape[(axis + 1)...].reduce(1, *)
         var outShape = shape
         outShape[axis] = 1
-        let s = Storage.zeros(count: outer * inner, dtype: dtype)
-        func run<T: FloatingPoint>(_ src: UnsafePointer<T>, _ dst: UnsafeMutablePointer<T>) {
+        let s = Storage(count: outer * inner, dtype: dtype)
+        func run<T: FloatingPoint>(_ src: UnsafePointer<T>, _ dst: UnsafeMutablePointer<T>, _ rowSum: (UnsafePointer<T>, Int) -> T) {
             for o in 0..<outer {
                 let base = src + o * n * inner
                 let out = dst + o * inner
                 if inner == 1 {
-                    var acc: T = 0
-                    for j in 0..<n { acc += base[j] }
-                    out[0] = acc
+                    out[0] = rowSum(base, n)
+                } else if n == 0 {
+                    for i in 0..<inner { out[i] = 0 }
                 } else {
-                    for j in 0..<n {
+                    // Start from the first slice instead of zeros, then add the others.
+                    for i in 0..<inner { out[i] = base[i] }
+                    for j in 1..<n {
                         let row = base + j * inner
                         for i in 0..<inner { out[i] += row[i] }
                     }
@@ -33,8 +35,8 @@ extension Tensor {
             }
         }
         switch dtype {
-        case .float32: run(storage.f32, s.f32)
-        case .float64: run(storage.f64, s.f64)
+        case .float32: run(storage.f32, s.f32, RowKernels.sum)
+        case .float64: run(storage.f64, s.f64) { p, n in var acc = 0.0; for j in 0..<n { acc += p[j] }; return acc }
         }
         return Tensor(storage: s, shape: outShape)
     }
@@ -48,9 +50,7 @@ extension Tensor {
             let s = Storage(count: 1, dtype: dtype)
             switch dtype {
             case .float32:
-                var acc: Float = 0
-                for i in 0..<count { acc += storage.f32[i] }
-                s.f32[0] = acc
+                s.f32[0] = RowKernels.sum(storage.f32, count)
             case .float64:
                 var acc: Double = 0
                 for i in 0..<count { acc += storage.f64[i] }

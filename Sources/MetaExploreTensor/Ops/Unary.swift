@@ -1,3 +1,4 @@
+import CMetaExploreKernels
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -73,11 +74,10 @@ extension Tensor {
         let s = Storage(count: count, dtype: dtype)
         switch dtype {
         case .float32:
-            let (g, c, o) = (storage.f32, condition.storage.f32, s.f32)
-            for i in 0..<count { o[i] = c[i] > 0 ? g[i] : 0 }
+            me_relu_backward_f32(storage.f32, condition.storage.f32, s.f32, count)
         case .float64:
             let (g, c, o) = (storage.f64, condition.storage.f64, s.f64)
-            for i in 0..<count { o[i] = c[i] > 0 ? g[i] : 0 }
+            for i in 0..<count { let gi = g[i]; o[i] = c[i] > 0 ? gi : 0 }
         }
         return Tensor(storage: s, shape: shape)
     }
@@ -97,7 +97,7 @@ extension Tensor {
 
     /// max(x, 0). The derivative at 0 is taken as 0.
     public func relu() -> Tensor {
-        let out = mapScalars({ $0 > 0 ? $0 : 0 }, { $0 > 0 ? $0 : 0 })
+        let out = mapForward({ me_relu_f32($0, $1, $2) }, { $0 > 0 ? $0 : 0 })
         if Tensor.shouldRecord(self) {
             out.record("relu", inputs: [self]) { g, _ in
                 if !GradMode.isEnabled { return [g.passingWhere(positive: self)] }  // fused: one pass, one buffer

@@ -1,0 +1,19 @@
+#ifndef METAEXPLORE_KERNELS_H
+#define METAEXPLORE_KERNELS_H
+// Float32 kernels for the hot elementwise paths of the tensor engine, compiled for several instruction sets
+// (AVX-512, AVX2, baseline) and chosen at load time. Sums use 16 partial accumulators in a fixed order, so every
+// instruction set gives bit-identical results.
+#include <stddef.h>
+
+void me_layernorm_forward_f32(const float *x, float *y, float *xhat, float *rstd, const float *gamma,
+                              const float *beta, size_t rows, size_t d, float eps);
+void me_layernorm_backward_f32(const float *g, const float *xhat, const float *rstd, const float *gamma,
+                               float *dx, float *dgamma, size_t rows, size_t d);
+void me_adam_step_f32(float *p, const float *g, float *m, float *v, size_t n, float beta1, float beta2,
+                      float step_size, float inv_sqrt_c2, float eps, float l2, float decoupled);
+void me_relu_f32(const float *x, float *y, size_t n);
+void me_relu_backward_f32(const float *g, const float *x, float *dx, size_t n);
+void me_lerp_f32(float *target, const float *source, size_t n, float tau);
+float me_sum_f32(const float *x, size_t n);
+
+#endif
