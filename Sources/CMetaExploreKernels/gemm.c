@@ -1,0 +1,109 @@
+#include "metaexplore_kernels.h"
+#include <stdlib.h>
+#include <string.h>
+
+// Largest product handled here (beyond it OpenBLAS's packing pays off).
+#define ME_GEMM_MAX_DIM 160
+
+// The kernel body, instantiated once per instruction set with its vector width W (floats per register) and NV
+// vectors per row block. B is read as a k×n row-major panel; A(i, p) is read as a scalar and broadcast. Blocks of
+// 4 rows × NV·W columns keep 4·NV accumulators in registers (the loops over r and h unroll fully).
+#define ME_GEMM_BODY(VT, W, NV)                                                                                   \
+    const size_t sa_i = trans_a ? 1 : lda, sa_p = trans_a ? lda : 1;                                              \
+    size_t i = 0;                                                                                                 \
+    for (; i + 4 <= m; i += 4) {                                                                                  \
+        size_t j = 0;                                                                                             \
+        for (; j + NV * W <= n; j += NV * W) {                                                                    \
+            VT acc[4][NV];                                                                                        \
+            for (int r = 0; r < 4; r++)                                                                           \
+                for (int h = 0; h < NV; h++) acc[r][h] = (VT){0};                                                 \
+            for (size_t p = 0; p < k; p++) {                                                                      \
+                VT bv[NV];                                                                                        \
+                for (int h = 0; h < NV; h++) memcpy(&bv[h], b + p * ldb + j + h * W, sizeof(VT));                 \
+                for (int r = 0; r < 4; r++) {                                                                     \
+                    const VT x = (VT){0} + a[(i + r) * sa_i + p * sa_p];                                          \
+                    for (int h = 0; h < NV; h++) acc[r][h] = __builtin_elementwise_fma(x, bv[h], acc[r][h]);      \
+                }                                                                                                 \
+            }                                                                                                     \
+            for (int r = 0; r < 4; r++)                                                                           \
+                for (int h = 0; h < NV; h++) {                                                                    \
+                    float *dst = c + (i + r) * ldc + j + h * W;                                                   \
+                    VT v = acc[r][h];                                                                             \
+                    if (accumulate) { VT old; memcpy(&old, dst, sizeof old); v = old + v; }                       \
+                    memcpy(dst, &v, sizeof v);                                                                    \
+                }                                                                                                 \
+        }                                                                                                         \
+        for (; j + W <= n; j += W) {                                                                              \
+            VT acc[4] = {{0}};                                                                                    \
+            for (size_t p = 0; p < k; p++) {                                                                      \
+                VT bv;                                                                                            \
+                memcpy(&bv, b + p * ldb + j, sizeof bv);                                                          \
+                for (int r = 0; r < 4; r++)                                                                       \
+                    acc[r] = __builtin_elementwise_fma((VT){0} + a[(i + r) * sa_i + p * sa_p], bv, acc[r]);       \
+            }                                                                                                     \
+            for (int r = 0; r < 4; r++) {                                                                         \
+                float *dst = c + (i + r) * ldc + j;                                                               \
+                VT v = acc[r];                                                                                    \
+                if (accumulate) { VT old; memcpy(&old, dst, sizeof old); v = old + v; }                           \
+                memcpy(dst, &v, sizeof v);                                                                        \
+            }                                                                                                     \
+        }                                                                                                         \
+    }                                                                                                             \
+    for (; i < m; i++) {                                                                                          \
+        for (size_t j = 0; j + W <= n; j += W) {                                                                  \
+            VT acc = {0};                                                                                         \
+            for (size_t p = 0; p < k; p++) {                                                                      \
+                VT bv;                                                                                            \
+                memcpy(&bv, b + p * ldb + j, sizeof bv);                                                          \
+                acc = __builtin_elementwise_fma((VT){0} + a[i * sa_i + p * sa_p], bv, acc);                      \
+            }                                                                                                     \
+            float *dst = c + i * ldc + j;                                                                         \
+            if (accumulate) { VT old; memcpy(&old, dst, sizeof old); acc = old + acc; }                           \
+            memcpy(dst, &acc, sizeof acc);                                                                        \
+        }                                                                                                         \
+    }
+
+typedef float v16f_g __attribute__((vector_size(64), aligned(4)));
+typedef float v8f_g __attribute__((vector_size(32), aligned(4)));
+
+__attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,fma,avx2")))
+static void gemm_avx512(int trans_a, int trans_b, size_t m, size_t n, size_t k, const float *a, size_t lda,
+                        const float *b, size_t ldb, float *c, size_t ldc, int accumulate) {
+    ME_GEMM_BODY(v16f_g, 16, 4)
+}
+
+__attribute__((target("avx2,fma")))
+static void gemm_avx2(int trans_a, int trans_b, size_t m, size_t n, size_t k, const float *a, size_t lda,
+                      const float *b, size_t ldb, float *c, size_t ldc, int accumulate) {
+    ME_GEMM_BODY(v8f_g, 8, 2)
+}
+
+typedef void (*gemm_fn)(int, int, size_t, size_t, size_t, const float *, size_t, const float *, size_t, float *,
+                        size_t, int);
+
+static gemm_fn choose(void) {
+    __builtin_cpu_init();
+    if (getenv("METAEXPLORE_GEMM_BLAS_ONLY")) return NULL;
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+        __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("fma"))
+        return gemm_avx512;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return gemm_avx2;
+    return NULL;
+}
+
+int me_sgemm_small(int trans_a, int trans_b, size_t m, size_t n, size_t k, const float *a, size_t lda,
+                   const float *b, size_t ldb, float *c, size_t ldc, int accumulate) {
+    static gemm_fn fn;
+    static int chosen;
+    if (!__atomic_load_n(&chosen, __ATOMIC_ACQUIRE)) {
+        gemm_fn f = choose();
+        __atomic_store_n(&fn, f, __ATOMIC_RELAXED);
+        __atomic_store_n(&chosen, 1, __ATOMIC_RELEASE);
+    }
+    gemm_fn f = __atomic_load_n(&fn, __ATOMIC_RELAXED);
+    // Only shapes it wins on: B not transposed (a transpose would be copied every call) and n a multiple of 16
+    // (narrow outputs would fall into scalar FMA chains, which BLAS does better).
+    if (!f || trans_b || n % 16 != 0 || m > ME_GEMM_MAX_DIM || n > ME_GEMM_MAX_DIM || k > ME_GEMM_MAX_DIM) return 0;
+    f(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+    return 1;
+}
