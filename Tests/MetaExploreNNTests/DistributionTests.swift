@@ -220,7 +220,20 @@ func doubles(_ shape: [Int], seed: UInt64, low: Double = -1, high: Double = 1) -
             let freq = Double(draws.filter { $0 == j }.count) / Double(n)
             #expect(abs(freq - pj) < 4 * (pj * (1 - pj) / Double(n)).squareRoot(), "outcome \(j): \(freq)")
         }
-        // A zero-probability outcome is never drawn.
+        // A zero-probability outcome is never drawn, and entropy/KL stay finite with it.
+        for dtype in DType.allCases {
+            let logits = Tensor(shape: [1, 3], doubles: [0.3, -.infinity, 0], dtype: dtype).requiringGrad()
+            let m = Categorical(logits: logits)
+            let p0: Double = 1 / (1 + Foundation.exp(-0.3))
+            let p2: Double = 1 - p0
+            let entropy: Double = -(p0 * Foundation.log(p0) + p2 * Foundation.log(p2))
+            #expect(abs(m.entropy().item - entropy) < 1e-6)
+            #expect(abs(m.kl(to: m).item) < 1e-12)
+            let u = Categorical(logits: Tensor.zeros([1, 3], dtype: dtype))
+            #expect(abs(m.kl(to: u).item - (Foundation.log(3) - entropy)) < 1e-6)
+            let g = gradient(of: m.entropy().sum(), wrt: logits).doubles
+            #expect(g.allSatisfy { $0.isFinite } && g[1] == 0 && abs(g[0]) > 1e-3)
+        }
         let masked = Categorical(logits: Tensor(shape: [1, 3], scalars: [0, -.infinity, 0]))
         for _ in 0..<200 { #expect(masked.sample(using: &rng)[0] != 1) }
     }

@@ -29,15 +29,20 @@ public struct Categorical {
         return logProbabilities.gather(indices: actions, axis: -1).reshaped([batchSize])
     }
 
-    /// H(p) = −Σₐ p(a) log p(a), [N].
+    /// log p with −∞ (outcomes masked by a −∞ logit) replaced by a large finite negative value, so that the terms
+    /// p·log p of impossible outcomes are 0 rather than 0·(−∞) = NaN (their gradient is 0 either way).
+    private var finiteLogProbabilities: Tensor { logProbabilities.clamped(min: -1e30) }
+
+    /// H(p) = −Σₐ p(a) log p(a), [N] (impossible outcomes contribute 0).
     public func entropy() -> Tensor {
-        -(probabilities * logProbabilities).sum(axes: [-1])
+        -(probabilities * finiteLogProbabilities).sum(axes: [-1])
     }
 
-    /// KL(self ‖ other) = Σₐ p(a)(log p(a) − log q(a)), [N].
+    /// KL(self ‖ other) = Σₐ p(a)(log p(a) − log q(a)), [N]. Outcomes impossible under `self` contribute 0; an
+    /// outcome possible under `self` but impossible under `other` gives a huge finite value instead of +∞.
     public func kl(to other: Categorical) -> Tensor {
         precondition(other.logits.shape == logits.shape, "Categorical.kl: logits \(logits.shape) and \(other.logits.shape)")
-        return (probabilities * (logProbabilities - other.logProbabilities)).sum(axes: [-1])
+        return (probabilities * (finiteLogProbabilities - other.finiteLogProbabilities)).sum(axes: [-1])
     }
 
     /// The most likely outcome of each row (the first on ties).
