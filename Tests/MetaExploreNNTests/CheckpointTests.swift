@@ -334,4 +334,33 @@ func littleEndianBytes(_ values: [Float]) -> [UInt8] {
         #expect(problems2 == wanted)
         #expect(small.parameters.map { $0.doubles } == values)
     }
+    @Test func optimizerStateLoadingIsAllOrNothing() throws {
+        var rng = RandomStream(seed: 5)
+        let layer = Linear(3, 2, using: &rng)
+        let adam = Adam(parameters: layer.parameters, learningRate: 0.1)
+        adam.step(layer.parameters.map { Tensor.ones($0.shape) })
+        let before = adam.stateTensors.map { $0.tensor.doubles }
+        var state: [String: Tensor] = [:]
+        for (name, t) in adam.stateTensors { state[name] = Tensor.full(t.shape, 9, dtype: t.dtype) }
+        state["v.1"] = Tensor.zeros([5])  // the last entry does not fit
+        #expect(throws: OptimizerStateError.self) { try adam.loadState(state) }
+        #expect(adam.stateTensors.map { $0.tensor.doubles } == before)
+        #expect(adam.stepCount == 1)
+
+        // SGD momentum buffers round-trip through a checkpoint.
+        let dir = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("sgd.safetensors")
+        let sgd = SGD(parameters: layer.parameters, learningRate: 0.1, momentum: 0.9)
+        sgd.step(layer.parameters.map { Tensor.full($0.shape, 0.5) })
+        var c = Checkpoint()
+        c.add("sgd", optimizer: sgd)
+        try c.save(to: url)
+        let fresh = SGD(parameters: layer.parameters, learningRate: 0.1, momentum: 0.9)
+        var d = Checkpoint()
+        d.add("sgd", optimizer: fresh)
+        try d.load(from: url)
+        #expect(fresh.stateTensors.map { $0.tensor.doubles } == sgd.stateTensors.map { $0.tensor.doubles })
+        #expect(fresh.stateTensors[0].tensor.doubles.allSatisfy { $0 == 0.5 })
+    }
 }

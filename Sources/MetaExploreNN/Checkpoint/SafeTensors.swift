@@ -133,10 +133,11 @@ public enum SafeTensors {
     }
 
     /// Where `write(_:metadata:to:)` stages the file before renaming it over `destination`: a hidden name in the
-    /// same directory (so the rename stays on one file system), unique to this process.
+    /// same directory (so the rename stays on one file system), unique to the calling process and thread, so
+    /// concurrent writers never share a staging file. A stale one left by a crash is simply overwritten.
     public static func temporaryURL(for destination: URL) -> URL {
         destination.deletingLastPathComponent()
-            .appendingPathComponent(".\(destination.lastPathComponent).\(getpid()).tmp")
+            .appendingPathComponent(".\(destination.lastPathComponent).\(getpid())-\(UInt(bitPattern: Int(bitPattern: pthread_self()))).tmp")
     }
 
     /// Reads and validates a `.safetensors` file.
