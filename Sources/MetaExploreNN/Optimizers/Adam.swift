@@ -7,7 +7,7 @@ import MetaExploreTensor
 /// as in the DDPG critic of Lillicrap et al. 2016, Sec. 7); `.decoupled` subtracts lr·wd·θ directly (AdamW,
 /// Loshchilov & Hutter 2019). `decayMask` selects which parameters decay (e.g. weights but not biases).
 /// Each step is one fused pass over each parameter.
-public final class Adam: Optimizer {
+public final class Adam: RestorableOptimizer {
     public enum WeightDecay: Sendable, Equatable { case l2, decoupled }
 
     public let parameters: [Tensor]
@@ -100,17 +100,21 @@ public final class Adam: Optimizer {
     }
 
     /// Restores moments and step count saved from `stateTensors` (of an optimizer over the same parameters).
+    /// Every entry is checked before any is copied, so a mismatched state leaves the optimizer unchanged.
     public func loadState(_ tensors: [String: Tensor]) throws {
         guard let step = tensors["step"] else { throw OptimizerStateError.missing("step") }
+        guard step.count == 1 else { throw OptimizerStateError.mismatch("step", expected: [1], found: step.shape) }
+        var copies: [(target: Tensor, source: Tensor)] = []
         for i in 0..<parameters.count {
             for (name, target) in [("m.\(i)", m[i]), ("v.\(i)", v[i])] {
                 guard let t = tensors[name] else { throw OptimizerStateError.missing(name) }
                 guard t.shape == target.shape, t.dtype == target.dtype else {
                     throw OptimizerStateError.mismatch(name, expected: target.shape, found: t.shape)
                 }
-                target.assign(t)
+                copies.append((target, t))
             }
         }
+        for (target, source) in copies { target.assign(source) }
         stepCount = Int(step.item)
     }
 }

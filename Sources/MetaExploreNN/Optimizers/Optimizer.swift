@@ -12,6 +12,13 @@ public protocol Optimizer: AnyObject {
     var stateTensors: [(name: String, tensor: Tensor)] { get }
 }
 
+/// An optimizer whose state can be restored from the tensors of `stateTensors` (checkpoints).
+public protocol RestorableOptimizer: Optimizer {
+    /// Restores the state from tensors keyed by their `stateTensors` names; validates everything before changing
+    /// anything.
+    func loadState(_ tensors: [String: Tensor]) throws
+}
+
 /// Scales gradients so that their joint L2 norm is at most `maxNorm` (Pascanu et al. 2013); returns the clipped
 /// gradients and the norm before clipping.
 public func clipGradientNorm(_ gradients: [Tensor], maxNorm: Double) -> (gradients: [Tensor], norm: Double) {

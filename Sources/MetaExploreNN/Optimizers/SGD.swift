@@ -1,7 +1,7 @@
 import MetaExploreTensor
 
 /// Stochastic gradient descent with optional (heavy-ball) momentum: b ← μb + g, θ ← θ − lr·b.
-public final class SGD: Optimizer {
+public final class SGD: RestorableOptimizer {
     public let parameters: [Tensor]
     public var learningRate: Double
     public let momentum: Double
@@ -36,5 +36,18 @@ public final class SGD: Optimizer {
 
     public var stateTensors: [(name: String, tensor: Tensor)] {
         buffers.enumerated().map { (name: "momentum.\($0.offset)", tensor: $0.element) }
+    }
+
+    /// Restores the momentum buffers saved from `stateTensors`; checks all of them before copying any.
+    public func loadState(_ tensors: [String: Tensor]) throws {
+        var copies: [(target: Tensor, source: Tensor)] = []
+        for (name, target) in stateTensors {
+            guard let t = tensors[name] else { throw OptimizerStateError.missing(name) }
+            guard t.shape == target.shape, t.dtype == target.dtype else {
+                throw OptimizerStateError.mismatch(name, expected: target.shape, found: t.shape)
+            }
+            copies.append((target, t))
+        }
+        for (target, source) in copies { target.assign(source) }
     }
 }
