@@ -31,13 +31,17 @@ let package = Package(
             name: "CMuJoCo", path: "Sources/CMuJoCo", pkgConfig: "mujoco",
             providers: [.apt(["(run scripts/setup.sh: MuJoCo 3.3.7 from the PyPI wheel)"])]),
         .target(name: "MetaExploreRandom"),
+        .target(name: "MetaExploreEnvironments", dependencies: ["CMuJoCo", "MetaExploreRandom"]),
         .target(
             name: "MetaExplore",
-            dependencies: ["MetaExploreRandom"]),
+            dependencies: ["MetaExploreRandom", "MetaExploreEnvironments"]),
         .executableTarget(
             name: "metaexplore",
             dependencies: ["MetaExplore", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "MetaExploreRandomTests", dependencies: ["MetaExploreRandom"]),
+        .testTarget(
+            name: "MetaExploreEnvironmentsTests", dependencies: ["MetaExploreEnvironments"],
+            resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]
 )
