@@ -8,7 +8,7 @@ struct MetaExploreCommand: ParsableCommand {
         commandName: "metaexplore",
         abstract: "Reinforcement learning with learned exploration.",
         version: MetaExploreVersion.string,
-        subcommands: [])
+        subcommands: [Bench.self])
 }
 
 enum MetaExploreVersion {

@@ -1,0 +1,9 @@
+import ArgumentParser
+
+/// `metaexplore bench …`: performance measurements.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure performance (build and run in release mode).",
+        subcommands: [BenchEnvs.self])
+}
