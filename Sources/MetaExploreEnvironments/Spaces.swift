@@ -129,6 +129,18 @@ public enum Space: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// Throws the error an environment gives for a malformed action: wrong number of components, a non-finite
+    /// value, or (discrete) a value that is not an integer in range. Box bounds are not enforced (see
+    /// `MuJoCoEnvironment` for what out-of-range values do).
+    public func validate(_ action: [Double]) throws {
+        try checkAction(action, count: flatCount)
+        if case let .discrete(d) = self {
+            guard let v = Int(exactly: action[0]), d.contains(v) else {
+                throw EnvironmentError.actionOutOfRange(value: action[0], n: d.n)
+            }
+        }
+    }
+
     /// True when `x` is an element of the space.
     public func contains(_ x: [Double]) -> Bool {
         switch self {

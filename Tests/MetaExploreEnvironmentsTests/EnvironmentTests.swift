@@ -49,6 +49,9 @@ struct SpaceTests {
             seen.insert(a[0])
         }
         #expect(seen == [0, 1, 2])
+        #expect(throws: EnvironmentError.actionOutOfRange(value: 3, n: 3)) { try d.validate([3]) }
+        #expect(throws: EnvironmentError.wrongActionShape(expected: 1, got: 2)) { try d.validate([0, 1]) }
+        #expect(throws: Never.self) { try Space.box(box).validate([5, -5]) }
     }
 
     @Test func environmentSpacesMatchGymnasium() throws {
