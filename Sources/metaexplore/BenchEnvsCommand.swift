@@ -21,6 +21,9 @@ struct BenchEnvs: ParsableCommand {
     @Option(help: "Copies in the vectorized measurement.")
     var vectorCount: Int = 8
 
+    @Option(help: "Worker threads for the vectorized measurement (default: all cores).")
+    var threads: Int?
+
     @Option(help: "Comma-separated environment ids (default: all registered).")
     var envs: String?
 
@@ -31,13 +34,16 @@ struct BenchEnvs: ParsableCommand {
         let ids = envs.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? Registry.ids
         for id in ids { _ = try Registry.spec(id) }
 
+        #if DEBUG
+            print("warning: this is a debug build; benchmark numbers are only meaningful with `-c release`")
+        #endif
         let gymnasium = noGymnasium ? nil : Self.gymnasiumRates(ids, seconds: seconds)
         print("environment                  swift_single/s  swift_vec\(vectorCount)/s  gymnasium/s  ratio_vs_gymnasium")
         var ratios: [Double] = []
         var cheetahSingle: Double?
         for id in ids {
             let single = try EnvironmentBenchmark.singleRate(id, seconds: seconds)
-            let vector = try EnvironmentBenchmark.vectorRate(id, count: vectorCount, seconds: seconds)
+            let vector = try EnvironmentBenchmark.vectorRate(id, count: vectorCount, threads: threads, seconds: seconds)
             if id == "HalfCheetah-v5" { cheetahSingle = single }
             var gymText = "n/a", ratioText = "n/a"
             if let g = gymnasium?[id], g > 0 {
@@ -56,7 +62,7 @@ struct BenchEnvs: ParsableCommand {
         if let c = cheetahSingle { line += String(format: "; HalfCheetah single = %.1f%% of ceiling", 100 * c / ceiling) }
         print(line)
         print(
-            "cores: \(ProcessInfo.processInfo.activeProcessorCount) (vectorized uses all of them); "
+            "cores: \(ProcessInfo.processInfo.activeProcessorCount), vectorized threads: \(threads.map(String.init) ?? "all"); "
                 + "Gymnasium measured through gymnasium.make (its default wrappers), same action pool scheme")
         if let m = ratios.min(), gymnasium != nil {
             print(String(format: "min_ratio_vs_gymnasium=%.3f", m))

@@ -119,26 +119,39 @@ public enum MuJoCoAssets {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var cachedPythonDirectory: String??
 
-    /// The full path of `file` inside the asset directory.
+    /// The full path of `file` inside the asset directory. Candidates are tried lazily, so Python is not asked
+    /// when `METAEXPLORE_MUJOCO_ASSETS` already has the file.
     public static func path(of file: String) throws -> String {
-        let candidates = candidateDirectories()
-        for dir in candidates {
-            let p = (dir as NSString).appendingPathComponent(file)
-            if FileManager.default.fileExists(atPath: p) { return p }
+        var searched: [String] = []
+        for source in 0..<3 {
+            let dirs: [String]
+            switch source {
+            case 0: dirs = environmentDirectory().map { [$0] } ?? []
+            case 1: dirs = pythonDirectory().map { [$0] } ?? []
+            default: dirs = probedDirectories()
+            }
+            for dir in dirs where !searched.contains(dir) {
+                searched.append(dir)
+                let p = (dir as NSString).appendingPathComponent(file)
+                if FileManager.default.fileExists(atPath: p) { return p }
+            }
         }
-        throw EnvironmentError.missingAsset(file: file, searched: candidates.isEmpty ? ["(no candidate directory)"] : candidates)
+        throw EnvironmentError.missingAsset(file: file, searched: searched.isEmpty ? ["(no candidate directory)"] : searched)
     }
 
     /// The directories searched, in order.
     public static func candidateDirectories() -> [String] {
         var dirs: [String] = []
-        if let env = ProcessInfo.processInfo.environment["METAEXPLORE_MUJOCO_ASSETS"], !env.isEmpty {
-            dirs.append(env)
-        }
+        if let env = environmentDirectory() { dirs.append(env) }
         if let py = pythonDirectory() { dirs.append(py) }
         dirs.append(contentsOf: probedDirectories())
         var seen = Set<String>()
         return dirs.filter { seen.insert($0).inserted }
+    }
+
+    private static func environmentDirectory() -> String? {
+        guard let env = ProcessInfo.processInfo.environment["METAEXPLORE_MUJOCO_ASSETS"], !env.isEmpty else { return nil }
+        return env
     }
 
     private static func pythonDirectory() -> String? {
