@@ -6,6 +6,7 @@ import Testing
 struct ReferenceTrajectory {
     struct Header: Decodable {
         let id: String
+        let options: [String: Double]
         let gymnasium: String
         let mujoco: String
         let max_episode_steps: Int
@@ -29,8 +30,8 @@ struct ReferenceTrajectory {
         return Bundle.module.resourceURL!.appendingPathComponent("Fixtures")
     }
 
-    init(id: String) throws {
-        let data = try Data(contentsOf: ReferenceTrajectory.directory.appendingPathComponent("\(id).traj"))
+    init(name: String) throws {
+        let data = try Data(contentsOf: ReferenceTrajectory.directory.appendingPathComponent("\(name).traj"))
         guard let newline = data.firstIndex(of: 0x0A) else { throw CocoaError(.fileReadCorruptFile) }
         header = try JSONDecoder().decode(Header.self, from: data[data.startIndex..<newline])
         let body = data[(newline + 1)...]
@@ -59,11 +60,11 @@ struct ReplayReport: CustomStringConvertible {
 }
 
 /// Replays a Gymnasium trajectory through the public API and measures the largest differences.
-func replay(_ id: String) throws -> ReplayReport {
-    let t = try ReferenceTrajectory(id: id)
+func replay(_ name: String) throws -> ReplayReport {
+    let t = try ReferenceTrajectory(name: name)
     let h = t.header
-    let env = try make(id, maxEpisodeSteps: h.max_episode_steps)
-    var report = ReplayReport(id: id)
+    let env = try make(h.id, options: h.options, maxEpisodeSteps: h.max_episode_steps)
+    var report = ReplayReport(id: name)
     var p = 0
     func take(_ n: Int) -> ArraySlice<Double> {
         defer { p += n }
@@ -118,16 +119,17 @@ func replay(_ id: String) throws -> ReplayReport {
 
 @Suite("Gymnasium reference trajectories")
 struct ReferenceTrajectoryTests {
-    static let ids = [
+    static let names = [
         "Pendulum-v1", "InvertedPendulum-v5", "InvertedDoublePendulum-v5", "Reacher-v5", "Hopper-v5",
         "HalfCheetah-v5", "Walker2d-v5", "Ant-v5",
+        "HalfCheetah-v5-options", "Hopper-v5-options", "Ant-v5-options",
     ]
 
-    @Test("replays match Gymnasium within 1e-9 with identical flags", arguments: ids)
-    func replayMatches(id: String) throws {
-        let report = try replay(id)
+    @Test("replays match Gymnasium within 1e-9 with identical flags", arguments: names)
+    func replayMatches(name: String) throws {
+        let report = try replay(name)
         print("[reference] \(report)")
-        #expect(report.steps >= 1000)
+        #expect(report.steps >= (name.hasSuffix("-options") ? 300 : 1000))
         #expect(report.maxObservationDelta <= 1e-9)
         #expect(report.maxRewardDelta <= 1e-9)
         #expect(report.maxInfoDelta <= 1e-9)

@@ -56,6 +56,7 @@ public final class Ant: MuJoCoEnvironment {
     private let skip: Int
     private var xyBefore = (0.0, 0.0)
     private var clippedForces: [Double]
+    private var squaredForces: [Double] = []
     static let stepKeys = [
         "x_position", "y_position", "distance_from_origin", "x_velocity", "y_velocity", "reward_forward",
         "reward_ctrl", "reward_contact", "reward_survive",
@@ -71,6 +72,7 @@ public final class Ant: MuJoCoEnvironment {
             throw EnvironmentError.invalidConfiguration("main_body \(configuration.mainBody) is not a body id")
         }
         clippedForces = [Double](repeating: 0, count: 6 * simulation.nbody)
+        squaredForces = clippedForces
         let forces = configuration.includeCfrcExtInObservation ? 6 * (simulation.nbody - 1) : 0
         observationSpace = .unbounded(simulation.nq + simulation.nv - skip + forces)
     }
@@ -133,9 +135,14 @@ public final class Ant: MuJoCoEnvironment {
         let healthy = isHealthy
         let survive = healthy ? c.healthyReward : 0
         let ctrlCost = controlCost32(weight: c.ctrlCostWeight)
-        var squares = clippedForces
-        for i in squares.indices { squares[i] = clippedForces[i] * clippedForces[i] }
-        let contactCost = c.contactCostWeight * squares.withUnsafeBufferPointer { numpySum($0) }
+        let n = clippedForces.count
+        let sumOfSquares = clippedForces.withUnsafeBufferPointer { f in
+            squaredForces.withUnsafeMutableBufferPointer { sq in
+                for i in 0..<n { sq[i] = f[i] * f[i] }
+                return numpySum(UnsafeBufferPointer(sq))
+            }
+        }
+        let contactCost = c.contactCostWeight * sumOfSquares
         let reward = (forward + survive) - (Double(ctrlCost) + contactCost)
         return StepResult(
             observation: obs, reward: reward, terminated: !healthy && c.terminateWhenUnhealthy, truncated: false,

@@ -28,6 +28,8 @@ public class MuJoCoEnvironment: Environment {
     public var random: RandomStream
     /// The last action as float32, the precision Gymnasium's action space gives it.
     var action32: [Float]
+    /// Scratch space for the squared action (no allocation per step).
+    private var squares32: [Float]
     var hasReset = false
 
     init(asset: String, frameSkip: Int, observationCount: Int) throws {
@@ -43,6 +45,7 @@ public class MuJoCoEnvironment: Environment {
         initialQvel = Array(sim.qvel)
         random = RandomStream(seed: 0)
         action32 = [Float](repeating: 0, count: sim.nu)
+        squares32 = [Float](repeating: 0, count: sim.nu)
     }
 
     /// Number of actuators (the action dimension).
@@ -114,9 +117,13 @@ public class MuJoCoEnvironment: Environment {
     /// on a float32 action is a float32 scalar.
     @inline(__always)
     func controlCost32(weight: Double) -> Float {
-        var squares = action32
-        for i in squares.indices { squares[i] = action32[i] * action32[i] }
-        return Float(weight) * squares.withUnsafeBufferPointer { numpySum($0) }
+        let n = action32.count
+        return action32.withUnsafeBufferPointer { a in
+            squares32.withUnsafeMutableBufferPointer { sq in
+                for i in 0..<n { sq[i] = a[i] * a[i] }
+                return Float(weight) * numpySum(UnsafeBufferPointer(rebasing: sq[0..<n]))
+            }
+        }
     }
 }
 
