@@ -34,6 +34,7 @@ public final class VectorEnvironment {
     public let threads: Int
     public var parallelThreshold = 4
     private var needsReset: [Bool]
+    private var seeded = false
 
     /// Creates `count` copies with `factory(index)`.
     public init(count: Int, threads: Int? = nil, factory: (Int) throws -> Environment) throws {
@@ -52,11 +53,15 @@ public final class VectorEnvironment {
     public var observationSpace: Box { environments[0].observationSpace }
     public var actionSpace: Space { environments[0].actionSpace }
 
-    /// Resets every copy. With a seed, copy i is reset with `seed + i` (as Gymnasium's vector envs do).
+    /// Resets every copy. With a seed, copy i is reset with `seed + i` (as Gymnasium's vector envs do). Without
+    /// one, each copy continues its own stream — except on the very first reset, which uses seed 0 (copy i gets
+    /// seed i) so that copies never start as identical twins.
     public func reset(seed: UInt64? = nil, options: [String: Double] = [:]) throws -> (observations: [[Double]], infos: [Info]) {
+        let base = seed ?? (seeded ? nil : 0)
         let results = try mapCopies { i in
-            try self.environments[i].reset(seed: seed.map { $0 &+ UInt64(i) }, options: options)
+            try self.environments[i].reset(seed: base.map { $0 &+ UInt64(i) }, options: options)
         }
+        seeded = true
         for i in 0..<count { needsReset[i] = false }
         return (results.map(\.observation), results.map(\.info))
     }

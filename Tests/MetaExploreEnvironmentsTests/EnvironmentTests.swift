@@ -358,6 +358,14 @@ struct VectorTests {
         }
     }
 
+    @Test func unseededCopiesDiffer() throws {
+        let venv = try VectorEnvironment(id: "HalfCheetah-v5", count: 3)
+        let first = try venv.reset().observations
+        #expect(first[0] != first[1] && first[1] != first[2])
+        #expect(first == (try venv.reset(seed: 0).observations))
+        #expect(first != (try venv.reset().observations))
+    }
+
     @Test func vectorErrors() throws {
         let venv = try VectorEnvironment(id: "Reacher-v5", count: 4, threads: 2)
         #expect(throws: EnvironmentError.self) { try venv.step(Array(repeating: [0, 0], count: 4)) }
