@@ -16,7 +16,7 @@ struct BenchEnvs: ParsableCommand {
             """)
 
     @Option(help: "Seconds per measurement.")
-    var seconds: Double = 0.7
+    var seconds: Double = 0.5
 
     @Option(help: "Copies in the vectorized measurement.")
     var vectorCount: Int = 8
@@ -30,23 +30,32 @@ struct BenchEnvs: ParsableCommand {
     @Flag(help: "Skip the Gymnasium comparison.")
     var noGymnasium = false
 
+    @Option(help: "Alternating Swift/Gymnasium rounds per environment; the best round of each side is reported.")
+    var rounds: Int = 2
+
     mutating func run() throws {
         let ids = envs.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? Registry.ids
         for id in ids { _ = try Registry.spec(id) }
-
         #if DEBUG
             print("warning: this is a debug build; benchmark numbers are only meaningful with `-c release`")
         #endif
-        let gymnasium = noGymnasium ? nil : Self.gymnasiumRates(ids, seconds: seconds)
+        let gymnasium = noGymnasium ? nil : GymnasiumProbe()
+        defer { gymnasium?.close() }
         print("environment                  swift_single/s  swift_vec\(vectorCount)/s  gymnasium/s  ratio_vs_gymnasium")
         var ratios: [Double] = []
         var cheetahSingle: Double?
         for id in ids {
-            let single = try EnvironmentBenchmark.singleRate(id, seconds: seconds)
+            // Alternate the two sides so that load from other processes affects both alike.
+            var single = 0.0
+            var gym: Double?
+            for _ in 0..<max(1, rounds) {
+                single = max(single, try EnvironmentBenchmark.singleRate(id, seconds: seconds))
+                if let g = gymnasium?.rate(id, seconds: seconds) { gym = max(gym ?? 0, g) }
+            }
             let vector = try EnvironmentBenchmark.vectorRate(id, count: vectorCount, threads: threads, seconds: seconds)
             if id == "HalfCheetah-v5" { cheetahSingle = single }
             var gymText = "n/a", ratioText = "n/a"
-            if let g = gymnasium?[id], g > 0 {
+            if let g = gym, g > 0 {
                 gymText = Self.format(g)
                 ratioText = String(format: "%.2f", single / g)
                 ratios.append(single / g)
@@ -56,15 +65,18 @@ struct BenchEnvs: ParsableCommand {
                     + Self.pad(Self.format(single), 15) + Self.pad(Self.format(vector), 15)
                     + Self.pad(gymText, 13) + Self.pad(ratioText, 20))
         }
-        let raw = try EnvironmentBenchmark.rawMuJoCoRate(asset: "half_cheetah.xml", frameSkip: 5, seconds: seconds)
+        var raw = 0.0
+        for _ in 0..<max(1, rounds) {
+            raw = max(raw, try EnvironmentBenchmark.rawMuJoCoRate(asset: "half_cheetah.xml", frameSkip: 5, seconds: seconds))
+        }
         let ceiling = raw / 5
         var line = "raw mj_step HalfCheetah: \(Self.format(raw))/s -> ceiling \(Self.format(ceiling)) env steps/s (frame_skip 5)"
         if let c = cheetahSingle { line += String(format: "; HalfCheetah single = %.1f%% of ceiling", 100 * c / ceiling) }
         print(line)
         print(
             "cores: \(ProcessInfo.processInfo.activeProcessorCount), vectorized threads: \(threads.map(String.init) ?? "all"); "
-                + "Gymnasium measured through gymnasium.make (its default wrappers), same action pool scheme")
-        if let m = ratios.min(), gymnasium != nil {
+                + "Gymnasium through gymnasium.make (default wrappers); best of \(max(1, rounds)) alternating rounds")
+        if let m = ratios.min(), !ratios.isEmpty {
             print(String(format: "min_ratio_vs_gymnasium=%.3f", m))
         } else {
             print("min_ratio_vs_gymnasium=n/a")
@@ -73,47 +85,81 @@ struct BenchEnvs: ParsableCommand {
 
     static func format(_ x: Double) -> String { String(format: "%.0f", x) }
     static func pad(_ s: String, _ n: Int) -> String { String(repeating: " ", count: max(1, n - s.count)) + s }
+}
 
-    /// Gymnasium's steps per second for each id, measured by a Python subprocess; nil if Gymnasium is absent.
-    static func gymnasiumRates(_ ids: [String], seconds: Double) -> [String: Double]? {
-        let script = """
-            import json, sys, time
-            import gymnasium as gym
-            ids = sys.argv[1].split(","); seconds = float(sys.argv[2]); out = {}
-            for env_id in ids:
+/// A Python subprocess that measures Gymnasium's single-environment rate on request, so Swift and Gymnasium
+/// measurements can alternate within one run. Absent Gymnasium, `init` returns nil.
+final class GymnasiumProbe {
+    private let process = Process()
+    private let input = Pipe()
+    private let output = Pipe()
+    private var buffer = Data()
+
+    static let script = """
+        import sys, time
+        import gymnasium as gym
+        envs = {}
+        print("ready", flush=True)
+        for line in sys.stdin:
+            env_id, seconds = line.split()
+            seconds = float(seconds)
+            if env_id not in envs:
                 env = gym.make(env_id)
                 env.action_space.seed(1)
-                pool = [env.action_space.sample() for _ in range(1024)]
-                env.reset(seed=0)
-                k = 0
-                def run(n):
-                    global k
-                    for _ in range(n):
-                        _, _, term, trunc, _ = env.step(pool[k & 1023]); k += 1
-                        if term or trunc: env.reset()
-                run(200)
-                start = time.perf_counter(); n = 0
-                while True:
-                    run(200); n += 200
-                    elapsed = time.perf_counter() - start
-                    if elapsed >= seconds: break
-                out[env_id] = n / elapsed
-                env.close()
-            print(json.dumps(out))
-            """
-        let process = Process()
+                envs[env_id] = (env, [env.action_space.sample() for _ in range(1024)])
+            env, pool = envs[env_id]
+            env.reset(seed=0)
+            k = 0
+            def run(n):
+                global k
+                for _ in range(n):
+                    _, _, term, trunc, _ = env.step(pool[k & 1023]); k += 1
+                    if term or trunc: env.reset()
+            run(200)
+            start = time.perf_counter(); n = 0
+            while True:
+                run(200); n += 200
+                elapsed = time.perf_counter() - start
+                if elapsed >= seconds: break
+            print(n / elapsed, flush=True)
+        """
+
+    init?() {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, ids.joined(separator: ","), String(seconds)]
-        let out = Pipe()
-        process.standardOutput = out
+        process.arguments = ["python3", "-c", Self.script]
+        process.standardInput = input
+        process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         do { try process.run() } catch { return nil }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
+        guard readLine() == "ready" else {
+            close()
+            return nil
+        }
+    }
+
+    /// Gymnasium's steps per second for `id`, or nil if the subprocess failed.
+    func rate(_ id: String, seconds: Double) -> Double? {
+        guard process.isRunning else { return nil }
+        input.fileHandleForWriting.write(Data("\(id) \(seconds)\n".utf8))
+        return readLine().flatMap(Double.init)
+    }
+
+    func close() {
+        try? input.fileHandleForWriting.close()
+        if process.isRunning { process.terminate() }
         process.waitUntilExit()
-        guard process.terminationStatus == 0,
-            let line = String(data: data, encoding: .utf8)?.split(separator: "\n").last,
-            let json = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Double]
-        else { return nil }
-        return json
+    }
+
+    private func readLine() -> String? {
+        while true {
+            if let i = buffer.firstIndex(of: 0x0A) {
+                let line = String(decoding: buffer[buffer.startIndex..<i], as: UTF8.self)
+                buffer = Data(buffer[(i + 1)...])
+                return line
+            }
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { return nil }
+            buffer.append(chunk)
+        }
     }
 }
