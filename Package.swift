@@ -5,9 +5,8 @@
 //   CBLAS, CMuJoCo            system libraries (OpenBLAS through cblas.h, MuJoCo 3.3.7 through mujoco.h)
 //   MetaExploreRandom         seeded, portable random streams (xoshiro256**), independent per component
 //   CMetaExploreKernels       Float32 elementwise kernels in C, compiled for AVX-512/AVX2/baseline, picked at load
-//   MetaExploreTensor         dense tensors, tape-based reverse-mode autodiff with higher-order gradients,
-//                             safetensors files
-//   MetaExploreNN             layers, parameter collections, optimizers, distributions, checkpoints
+//   MetaExploreTensor         dense tensors, tape-based reverse-mode autodiff with higher-order gradients
+//   MetaExploreNN             layers, parameter collections, optimizers, distributions, safetensors checkpoints
 //   MetaExploreEnvironments   Gymnasium-style environments, spaces, wrappers, vector envs, MuJoCo tasks
 //   MetaExploreAlgorithms     students (DDPG, TD3), replay, the training runner, learned-exploration methods
 //   MetaExplore               umbrella module re-exporting all of the above
@@ -36,15 +35,22 @@ let package = Package(
         .target(name: "MetaExploreTensor", dependencies: ["CBLAS", "CMetaExploreKernels", "MetaExploreRandom"]),
         .target(name: "MetaExploreNN", dependencies: ["MetaExploreTensor", "MetaExploreRandom"]),
         .target(name: "MetaExploreAlgorithms", dependencies: ["MetaExploreTensor", "MetaExploreNN", "MetaExploreRandom"]),
+        .target(name: "MetaExploreEnvironments", dependencies: ["CMuJoCo", "MetaExploreRandom"]),
         .target(
             name: "MetaExplore",
-            dependencies: ["MetaExploreRandom", "MetaExploreTensor", "MetaExploreNN", "MetaExploreAlgorithms"]),
+            dependencies: [
+                "MetaExploreRandom", "MetaExploreTensor", "MetaExploreNN", "MetaExploreEnvironments",
+                "MetaExploreAlgorithms",
+            ]),
         .executableTarget(
             name: "metaexplore",
             dependencies: ["MetaExplore", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "MetaExploreRandomTests", dependencies: ["MetaExploreRandom"]),
         .testTarget(name: "MetaExploreTensorTests", dependencies: ["MetaExploreTensor"]),
         .testTarget(name: "MetaExploreNNTests", dependencies: ["MetaExploreNN"]),
+        .testTarget(
+            name: "MetaExploreEnvironmentsTests", dependencies: ["MetaExploreEnvironments"],
+            resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -3,3 +3,4 @@
 @_exported import MetaExploreTensor
 @_exported import MetaExploreNN
 @_exported import MetaExploreAlgorithms
+@_exported import MetaExploreEnvironments

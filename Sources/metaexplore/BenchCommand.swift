@@ -1,9 +1,9 @@
 import ArgumentParser
 
-/// `metaexplore bench ...`: performance measurements (always build with `-c release`).
+/// `metaexplore bench …`: performance measurements.
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure performance (run a release build).",
-        subcommands: [BenchEngine.self])
+        abstract: "Measure performance (build and run in release mode).",
+        subcommands: [BenchEngine.self, BenchEnvs.self])
 }

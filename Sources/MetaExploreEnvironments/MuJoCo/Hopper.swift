@@ -1,0 +1,108 @@
+/// Hopper-v5 (Gymnasium 1.4): a one-legged planar robot rewarded for hopping forward while staying healthy.
+///
+/// - Observation (11 by default): `qpos[1...]` (root x excluded unless configured), then `clip(qvel, −10, 10)`.
+/// - Reward: `forward_reward_weight · x_velocity + healthy_reward · [healthy] − ctrl_cost_weight · Σ action²`.
+/// - Healthy (all strict inequalities): every entry of `state_vector()[2...]` (qpos[2...] and qvel) inside
+///   `healthy_state_range`, `z = qpos[1]` inside `healthy_z_range`, `angle = qpos[2]` inside `healthy_angle_range`.
+/// - Terminated when unhealthy (if `terminate_when_unhealthy`); `make` adds the 1000-step time limit.
+/// - Reset: `qpos = init + U(−s, s)`, `qvel = init + U(−s, s)`, `s = reset_noise_scale`.
+/// - Info: `x_position`, `z_distance_from_origin`, `x_velocity`, `reward_forward`, `reward_ctrl`,
+///   `reward_survive` (reset: `x_position`, `z_distance_from_origin`).
+public final class Hopper: MuJoCoEnvironment {
+    public struct Configuration: Sendable, Equatable {
+        public var xmlFile = "hopper.xml"
+        public var frameSkip = 4
+        public var forwardRewardWeight = 1.0
+        public var ctrlCostWeight = 0.001
+        public var healthyReward = 1.0
+        public var terminateWhenUnhealthy = true
+        public var healthyStateRange: ClosedRange<Double> = -100.0...100.0
+        public var healthyZRange: ClosedRange<Double> = 0.7...Double.infinity
+        public var healthyAngleRange: ClosedRange<Double> = -0.2...0.2
+        public var resetNoiseScale = 0.005
+        public var excludeCurrentPositionsFromObservation = true
+
+        public init() {}
+
+        /// Gymnasium keyword names; ranges as `<name>_low` / `<name>_high`.
+        public init(options: [String: Double]) throws {
+            var r = OptionReader(options)
+            try r.read("frame_skip", into: &frameSkip)
+            r.read("forward_reward_weight", into: &forwardRewardWeight)
+            r.read("ctrl_cost_weight", into: &ctrlCostWeight)
+            r.read("healthy_reward", into: &healthyReward)
+            try r.read("terminate_when_unhealthy", into: &terminateWhenUnhealthy)
+            try r.read("healthy_state_range", into: &healthyStateRange)
+            try r.read("healthy_z_range", into: &healthyZRange)
+            try r.read("healthy_angle_range", into: &healthyAngleRange)
+            r.read("reset_noise_scale", into: &resetNoiseScale)
+            try r.read("exclude_current_positions_from_observation", into: &excludeCurrentPositionsFromObservation)
+            try r.finish("Hopper-v5")
+        }
+    }
+
+    public let configuration: Configuration
+    private let skip: Int
+    static let stepKeys = [
+        "x_position", "z_distance_from_origin", "x_velocity", "reward_forward", "reward_ctrl", "reward_survive",
+    ]
+    static let resetKeys = ["x_position", "z_distance_from_origin"]
+
+    public init(configuration: Configuration = Configuration()) throws {
+        self.configuration = configuration
+        skip = configuration.excludeCurrentPositionsFromObservation ? 1 : 0
+        try super.init(asset: configuration.xmlFile, frameSkip: configuration.frameSkip, observationCount: 0)
+        observationSpace = .unbounded(simulation.nq + simulation.nv - skip)
+    }
+
+    override func resetModel() {
+        let s = configuration.resetNoiseScale
+        let qpos = uniformNoise(initialQpos, scale: s)
+        let qvel = uniformNoise(initialQvel, scale: s)
+        simulation.setState(qpos: qpos, qvel: qvel)
+    }
+
+    override func observation() -> [Double] {
+        let qpos = simulation.qpos, qvel = simulation.qvel
+        let np = qpos.count - skip, nv = qvel.count
+        return [Double](unsafeUninitializedCapacity: np + nv) { buf, n in
+            for i in 0..<np { buf[i] = qpos[i + skip] }
+            for i in 0..<nv { buf[np + i] = clip(qvel[i], -10, 10) }
+            n = np + nv
+        }
+    }
+
+    /// Gymnasium's `is_healthy` for the current state.
+    public var isHealthy: Bool {
+        let qpos = simulation.qpos, qvel = simulation.qvel
+        let c = configuration
+        let lo = c.healthyStateRange.lowerBound, hi = c.healthyStateRange.upperBound
+        for i in 2..<qpos.count where !(lo < qpos[i] && qpos[i] < hi) { return false }
+        for i in 0..<qvel.count where !(lo < qvel[i] && qvel[i] < hi) { return false }
+        let z = qpos[1], angle = qpos[2]
+        return c.healthyZRange.lowerBound < z && z < c.healthyZRange.upperBound
+            && c.healthyAngleRange.lowerBound < angle && angle < c.healthyAngleRange.upperBound
+    }
+
+    override func resetInfo() -> Info {
+        Info(keys: Self.resetKeys, values: [simulation.qpos[0], simulation.qpos[1] - initialQpos[1]])
+    }
+
+    override func finishStep(xBefore: Double) -> StepResult {
+        let qpos = simulation.qpos
+        let xAfter = qpos[0]
+        let xVelocity = (xAfter - xBefore) / dt
+        let c = configuration
+        let forward = c.forwardRewardWeight * xVelocity
+        let healthy = isHealthy
+        let survive = healthy ? c.healthyReward : 0
+        let ctrlCost = controlCost32(weight: c.ctrlCostWeight)
+        let reward = (forward + survive) - Double(ctrlCost)
+        return StepResult(
+            observation: observation(), reward: reward, terminated: !healthy && c.terminateWhenUnhealthy,
+            truncated: false,
+            info: Info(
+                keys: Self.stepKeys,
+                values: [xAfter, qpos[1] - initialQpos[1], xVelocity, forward, -Double(ctrlCost), survive]))
+    }
+}

@@ -1,0 +1,97 @@
+/// Walker2d-v5 (Gymnasium 1.4): a planar biped rewarded for walking forward while staying upright.
+///
+/// - Model: `walker2d_v5.xml` (v5's asset, with symmetric foot friction).
+/// - Observation (17 by default): `qpos[1...]` (root x excluded unless configured), then `clip(qvel, −10, 10)`.
+/// - Reward: `forward_reward_weight · x_velocity + healthy_reward · [healthy] − ctrl_cost_weight · Σ action²`.
+/// - Healthy (strict inequalities): `z = qpos[1]` inside `healthy_z_range` (0.8, 2.0) and `angle = qpos[2]`
+///   inside `healthy_angle_range` (−1, 1). Terminated when unhealthy (if `terminate_when_unhealthy`).
+/// - Reset: `qpos = init + U(−s, s)`, `qvel = init + U(−s, s)`, `s = reset_noise_scale`.
+/// - Info: as Hopper.
+public final class Walker2d: MuJoCoEnvironment {
+    public struct Configuration: Sendable, Equatable {
+        public var xmlFile = "walker2d_v5.xml"
+        public var frameSkip = 4
+        public var forwardRewardWeight = 1.0
+        public var ctrlCostWeight = 0.001
+        public var healthyReward = 1.0
+        public var terminateWhenUnhealthy = true
+        public var healthyZRange: ClosedRange<Double> = 0.8...2.0
+        public var healthyAngleRange: ClosedRange<Double> = -1.0...1.0
+        public var resetNoiseScale = 0.005
+        public var excludeCurrentPositionsFromObservation = true
+
+        public init() {}
+
+        /// Gymnasium keyword names; ranges as `<name>_low` / `<name>_high`.
+        public init(options: [String: Double]) throws {
+            var r = OptionReader(options)
+            try r.read("frame_skip", into: &frameSkip)
+            r.read("forward_reward_weight", into: &forwardRewardWeight)
+            r.read("ctrl_cost_weight", into: &ctrlCostWeight)
+            r.read("healthy_reward", into: &healthyReward)
+            try r.read("terminate_when_unhealthy", into: &terminateWhenUnhealthy)
+            try r.read("healthy_z_range", into: &healthyZRange)
+            try r.read("healthy_angle_range", into: &healthyAngleRange)
+            r.read("reset_noise_scale", into: &resetNoiseScale)
+            try r.read("exclude_current_positions_from_observation", into: &excludeCurrentPositionsFromObservation)
+            try r.finish("Walker2d-v5")
+        }
+    }
+
+    public let configuration: Configuration
+    private let skip: Int
+
+    public init(configuration: Configuration = Configuration()) throws {
+        self.configuration = configuration
+        skip = configuration.excludeCurrentPositionsFromObservation ? 1 : 0
+        try super.init(asset: configuration.xmlFile, frameSkip: configuration.frameSkip, observationCount: 0)
+        observationSpace = .unbounded(simulation.nq + simulation.nv - skip)
+    }
+
+    override func resetModel() {
+        let s = configuration.resetNoiseScale
+        let qpos = uniformNoise(initialQpos, scale: s)
+        let qvel = uniformNoise(initialQvel, scale: s)
+        simulation.setState(qpos: qpos, qvel: qvel)
+    }
+
+    override func observation() -> [Double] {
+        let qpos = simulation.qpos, qvel = simulation.qvel
+        let np = qpos.count - skip, nv = qvel.count
+        return [Double](unsafeUninitializedCapacity: np + nv) { buf, n in
+            for i in 0..<np { buf[i] = qpos[i + skip] }
+            for i in 0..<nv { buf[np + i] = clip(qvel[i], -10, 10) }
+            n = np + nv
+        }
+    }
+
+    /// Gymnasium's `is_healthy` for the current state.
+    public var isHealthy: Bool {
+        let z = simulation.qpos[1], angle = simulation.qpos[2]
+        let c = configuration
+        return c.healthyZRange.lowerBound < z && z < c.healthyZRange.upperBound
+            && c.healthyAngleRange.lowerBound < angle && angle < c.healthyAngleRange.upperBound
+    }
+
+    override func resetInfo() -> Info {
+        Info(keys: Hopper.resetKeys, values: [simulation.qpos[0], simulation.qpos[1] - initialQpos[1]])
+    }
+
+    override func finishStep(xBefore: Double) -> StepResult {
+        let qpos = simulation.qpos
+        let xAfter = qpos[0]
+        let xVelocity = (xAfter - xBefore) / dt
+        let c = configuration
+        let forward = c.forwardRewardWeight * xVelocity
+        let healthy = isHealthy
+        let survive = healthy ? c.healthyReward : 0
+        let ctrlCost = controlCost32(weight: c.ctrlCostWeight)
+        let reward = (forward + survive) - Double(ctrlCost)
+        return StepResult(
+            observation: observation(), reward: reward, terminated: !healthy && c.terminateWhenUnhealthy,
+            truncated: false,
+            info: Info(
+                keys: Hopper.stepKeys,
+                values: [xAfter, qpos[1] - initialQpos[1], xVelocity, forward, -Double(ctrlCost), survive]))
+    }
+}
