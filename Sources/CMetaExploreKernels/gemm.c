@@ -9,7 +9,20 @@
 // vectors per row block. B is read as a k×n row-major panel; A(i, p) is read as a scalar and broadcast. Blocks of
 // 4 rows × NV·W columns keep 4·NV accumulators in registers (the loops over r and h unroll fully).
 #define ME_GEMM_BODY(VT, W, NV)                                                                                   \
+    if (trans_b) { /* copy Bᵀ into a k×n panel (thread-local: large stack frames would be probed every call) */  \
+        float *bt = me_gemm_panel;                                                                                \
+        for (size_t j = 0; j < n; j++)                                                                            \
+            for (size_t p = 0; p < k; p++) bt[p * n + j] = b[j * ldb + p];                                        \
+        b = bt;                                                                                                   \
+        ldb = n;                                                                                                  \
+    }                                                                                                             \
     const size_t sa_i = trans_a ? 1 : lda, sa_p = trans_a ? lda : 1;                                              \
+    const size_t tail_start = n - n % W;                                                                          \
+    if (tail_start < n) { /* zero-padded k×W copy of the last n mod W columns, shared by all row blocks */         \
+        for (size_t p = 0; p < k; p++)                                                                            \
+            for (size_t q = 0; q < W; q++)                                                                        \
+                me_gemm_tail[p * W + q] = tail_start + q < n ? b[p * ldb + tail_start + q] : 0.0f;               \
+    }                                                                                                             \
     size_t i = 0;                                                                                                 \
     for (; i + 4 <= m; i += 4) {                                                                                  \
         size_t j = 0;                                                                                             \
@@ -48,9 +61,25 @@
                 memcpy(dst, &v, sizeof v);                                                                        \
             }                                                                                                     \
         }                                                                                                         \
+        if (j < n) { /* column tail: a zero-padded k×W copy of the last columns, one vector per row */         \
+            const size_t rem = n - j;                                                                             \
+            const float *tp = me_gemm_tail;                                                                       \
+            VT acc[4] = {{0}};                                                                                    \
+            for (size_t p = 0; p < k; p++) {                                                                      \
+                VT bv;                                                                                            \
+                memcpy(&bv, tp + p * W, sizeof bv);                                                               \
+                for (int r = 0; r < 4; r++)                                                                       \
+                    acc[r] = __builtin_elementwise_fma((VT){0} + a[(i + r) * sa_i + p * sa_p], bv, acc[r]);       \
+            }                                                                                                     \
+            for (int r = 0; r < 4; r++) {                                                                         \
+                float *dst = c + (i + r) * ldc + j;                                                               \
+                for (size_t q = 0; q < rem; q++) dst[q] = accumulate ? dst[q] + acc[r][q] : acc[r][q];            \
+            }                                                                                                     \
+        }                                                                                                         \
     }                                                                                                             \
     for (; i < m; i++) {                                                                                          \
-        for (size_t j = 0; j + W <= n; j += W) {                                                                  \
+        size_t j = 0;                                                                                             \
+        for (; j + W <= n; j += W) {                                                                              \
             VT acc = {0};                                                                                         \
             for (size_t p = 0; p < k; p++) {                                                                      \
                 VT bv;                                                                                            \
@@ -61,7 +90,16 @@
             if (accumulate) { VT old; memcpy(&old, dst, sizeof old); acc = old + acc; }                           \
             memcpy(dst, &acc, sizeof acc);                                                                        \
         }                                                                                                         \
+        for (; j < n; j++) {                                                                                      \
+            float s = 0;                                                                                          \
+            for (size_t p = 0; p < k; p++) s = __builtin_fmaf(a[i * sa_i + p * sa_p], b[p * ldb + j], s);        \
+            float *dst = c + i * ldc + j;                                                                         \
+            *dst = accumulate ? *dst + s : s;                                                                     \
+        }                                                                                                         \
     }
+
+static __thread float me_gemm_panel[ME_GEMM_MAX_DIM * ME_GEMM_MAX_DIM];
+static __thread float me_gemm_tail[ME_GEMM_MAX_DIM * 16];
 
 typedef float v16f_g __attribute__((vector_size(64), aligned(4)));
 typedef float v8f_g __attribute__((vector_size(32), aligned(4)));
@@ -101,9 +139,8 @@ int me_sgemm_small(int trans_a, int trans_b, size_t m, size_t n, size_t k, const
         __atomic_store_n(&chosen, 1, __ATOMIC_RELEASE);
     }
     gemm_fn f = __atomic_load_n(&fn, __ATOMIC_RELAXED);
-    // Only shapes it wins on: B not transposed (a transpose would be copied every call) and n a multiple of 16
-    // (narrow outputs would fall into scalar FMA chains, which BLAS does better).
-    if (!f || trans_b || n % 16 != 0 || m > ME_GEMM_MAX_DIM || n > ME_GEMM_MAX_DIM || k > ME_GEMM_MAX_DIM) return 0;
+    // Narrow outputs (n < 16) would be all scalar FMA chains, which BLAS does better.
+    if (!f || n < 16 || m > ME_GEMM_MAX_DIM || n > ME_GEMM_MAX_DIM || k > ME_GEMM_MAX_DIM) return 0;
     f(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
     return 1;
 }
