@@ -42,12 +42,14 @@ let package = Package(
                 "MetaExploreRandom", "MetaExploreTensor", "MetaExploreNN", "MetaExploreEnvironments",
                 "MetaExploreAlgorithms",
             ]),
+        // Reusable test helpers (finite-difference gradient checks); a library target so test targets share it.
+        .target(name: "MetaExploreTestSupport", dependencies: ["MetaExploreTensor", "MetaExploreRandom"]),
         .executableTarget(
             name: "metaexplore",
             dependencies: ["MetaExplore", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "MetaExploreRandomTests", dependencies: ["MetaExploreRandom"]),
-        .testTarget(name: "MetaExploreTensorTests", dependencies: ["MetaExploreTensor"]),
-        .testTarget(name: "MetaExploreNNTests", dependencies: ["MetaExploreNN"]),
+        .testTarget(name: "MetaExploreTensorTests", dependencies: ["MetaExploreTensor", "MetaExploreTestSupport"]),
+        .testTarget(name: "MetaExploreNNTests", dependencies: ["MetaExploreNN", "MetaExploreTestSupport"]),
         .testTarget(
             name: "MetaExploreEnvironmentsTests", dependencies: ["MetaExploreEnvironments"],
             resources: [.copy("Fixtures")]),

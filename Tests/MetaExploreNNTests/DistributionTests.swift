@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import MetaExploreTestSupport
 import MetaExploreNN
 import MetaExploreRandom
 import MetaExploreTensor

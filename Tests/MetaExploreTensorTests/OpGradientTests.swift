@@ -1,4 +1,5 @@
 import Testing
+import MetaExploreTestSupport
 import MetaExploreTensor
 
 /// A finite-difference check of the first and second derivatives of every differentiable op (Float64).

@@ -1,19 +1,19 @@
 import MetaExploreRandom
 import MetaExploreTensor
 
-/// Finite-difference checkers shared by the tensor tests.
+/// Finite-difference checkers shared by the test targets (tensor ops, distributions, recurrent cells, ...).
 ///
 /// `checkGradients` compares the engine's gradient of L(x) = Σ w ⊙ f(x) (w a fixed random projection, so every
 /// output element matters) with central differences in Float64. `checkSecondOrder` does the same for the
 /// gradient itself: it differentiates ⟨∇L(x), u⟩ with `createGraph: true` and compares with central differences
 /// of that inner product, which exercises every backward rule's own backward rule.
-enum GradientCheck {
-    struct Failure: CustomStringConvertible {
-        let input: Int, element: Int, analytic: Double, numeric: Double
-        var description: String { "input \(input) element \(element): analytic \(analytic) vs numeric \(numeric)" }
+public enum GradientCheck {
+    public struct Failure: CustomStringConvertible {
+        public let input: Int, element: Int, analytic: Double, numeric: Double
+        public var description: String { "input \(input) element \(element): analytic \(analytic) vs numeric \(numeric)" }
     }
 
-    static func makeInputs(_ shapes: [[Int]], seed: UInt64, transform: (Double) -> Double = { $0 }) -> [Tensor] {
+    public static func makeInputs(_ shapes: [[Int]], seed: UInt64, transform: (Double) -> Double = { $0 }) -> [Tensor] {
         var rng = RandomStream(seed: seed)
         return shapes.map { shape in
             let n = shape.reduce(1, *)
@@ -22,13 +22,13 @@ enum GradientCheck {
         }
     }
 
-    static func projection(for output: Tensor, seed: UInt64) -> Tensor {
+    public static func projection(for output: Tensor, seed: UInt64) -> Tensor {
         var rng = RandomStream(seed: seed &+ 999)
         return Tensor(shape: output.shape, doubles: (0..<output.count).map { _ in rng.uniform(-1, 1) })
     }
 
     /// Largest |analytic − numeric| / max(1, |numeric|) over all input elements, and the worst element.
-    static func firstOrder(_ inputs: [Tensor], h: Double = 1e-6, _ f: ([Tensor]) -> Tensor) -> (Double, Failure?) {
+    public static func firstOrder(_ inputs: [Tensor], h: Double = 1e-6, _ f: ([Tensor]) -> Tensor) -> (Double, Failure?) {
         let w = projection(for: f(inputs), seed: 1)
         func loss(_ xs: [Tensor]) -> Tensor { (f(xs) * w).sum() }
         let analytic = gradients(of: loss(inputs), wrt: inputs)
@@ -57,7 +57,7 @@ enum GradientCheck {
     }
 
     /// The same check for the map x ↦ ⟨∇L(x), u⟩, differentiated through the recorded backward pass.
-    static func secondOrder(_ inputs: [Tensor], h: Double = 1e-5, _ f: ([Tensor]) -> Tensor) -> (Double, Failure?) {
+    public static func secondOrder(_ inputs: [Tensor], h: Double = 1e-5, _ f: ([Tensor]) -> Tensor) -> (Double, Failure?) {
         let w = projection(for: f(inputs), seed: 2)
         var rng = RandomStream(seed: 77)
         let us = inputs.map { x in Tensor(shape: x.shape, doubles: (0..<x.count).map { _ in rng.uniform(-1, 1) }) }
