@@ -33,7 +33,9 @@ let package = Package(
         .target(name: "MetaExploreRandom"),
         .target(name: "MetaExploreTensor", dependencies: ["CBLAS", "MetaExploreRandom"]),
         .target(name: "MetaExploreNN", dependencies: ["MetaExploreTensor", "MetaExploreRandom"]),
-        .target(name: "MetaExploreAlgorithms", dependencies: ["MetaExploreTensor", "MetaExploreNN", "MetaExploreRandom"]),
+        .target(
+            name: "MetaExploreAlgorithms",
+            dependencies: ["MetaExploreTensor", "MetaExploreNN", "MetaExploreRandom", .product(name: "Yams", package: "Yams")]),
         .target(
             name: "MetaExplore",
             dependencies: ["MetaExploreRandom", "MetaExploreTensor", "MetaExploreNN", "MetaExploreAlgorithms"]),
@@ -43,6 +45,7 @@ let package = Package(
         .testTarget(name: "MetaExploreRandomTests", dependencies: ["MetaExploreRandom"]),
         .testTarget(name: "MetaExploreTensorTests", dependencies: ["MetaExploreTensor"]),
         .testTarget(name: "MetaExploreNNTests", dependencies: ["MetaExploreNN"]),
+        .testTarget(name: "MetaExploreAlgorithmsTests", dependencies: ["MetaExploreAlgorithms"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -39,7 +39,7 @@ public final class DDPGLearner {
     public let targetCritic: Critic
     public let actorOptimizer: Adam
     public let criticOptimizer: Adam
-    public private(set) var updates = 0
+    public internal(set) var updates = 0
 
     public init(observationSize: Int, actionSize: Int, configuration: DDPGLearnerConfiguration = .init(),
                 using rng: inout RandomStream) {
