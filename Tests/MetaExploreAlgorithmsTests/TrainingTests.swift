@@ -171,3 +171,46 @@ func resumingFromACheckpointIsExact(noise: ExplorationNoiseType) throws {
     let records = try TFRecord.parse([UInt8](Data(contentsOf: run.tensorBoardURL.appendingPathComponent(tb[0]))))
     #expect(records.count == 1 + 4)
 }
+
+@Test func td3ResumeIsExact() throws {
+    func make(_ sink: CheckpointSink?) -> OffPolicyTrainer<TD3Agent, PointReach> {
+        var (learner, settings) = td3Settings()
+        settings.warmupSteps = 50
+        let agent = TD3Agent(observationSize: 1, actionSize: 1, learner: learner, settings: settings, seed: 5)
+        let schedule = TrainingSchedule(totalSteps: 300, warmupSteps: 50, evalInterval: 100, evalEpisodes: 1,
+                                        checkpointInterval: 160, seed: 5)
+        return OffPolicyTrainer(agent: agent, environment: PointReach(), evaluationEnvironment: PointReach(),
+                                schedule: schedule, checkpointSink: sink)
+    }
+    let straight = make(nil)
+    try straight.run()
+    let sink = InMemoryCheckpointSink()
+    try make(sink).run()
+    let resumed = make(nil)
+    try resumed.restoreState(sink.checkpoints.first { $0.step == 160 }!.state)
+    try resumed.run()
+    #expect(resumed.agent.learner.namedNetworkParameters.map(\.tensor.scalars)
+            == straight.agent.learner.namedNetworkParameters.map(\.tensor.scalars))
+    #expect(resumed.agent.learner.rng == straight.agent.learner.rng)
+}
+
+@Test func trainingSessionRunsAPresetEndToEnd() throws {
+    let config = try ConfigurationLoader.loadPreset(
+        "ddpg-pendulum",
+        overrides: ["environment=PointReach", "run.totalSteps=100", "run.evalInterval=50", "run.evalEpisodes=1",
+                    "agent.warmupSteps=20", "agent.bufferSize=1000", "learner.hiddenSizes=[8]", "run.logInterval=25"])
+    let out = temporaryDirectory("session").appendingPathComponent("run")
+    var options = TrainingSessionOptions(outputDirectory: out, checkpointSink: InMemoryCheckpointSink())
+    options.showProgress = false
+    var names: [String] = []
+    let summary = try TrainingSession.run(config, options: options) { name in
+        names.append(name)
+        return PointReach()
+    }
+    #expect(names == ["PointReach", "PointReach"])
+    #expect(summary.steps == 100 && summary.evaluations.count == 2)
+    let saved = try String(contentsOf: out.appendingPathComponent("config.yaml"), encoding: .utf8)
+    #expect(try ConfigurationLoader.loadAny(yaml: saved) == config)
+    let sink = options.checkpointSink as! InMemoryCheckpointSink
+    #expect(sink.latest?.metadata["config"] == saved)
+}

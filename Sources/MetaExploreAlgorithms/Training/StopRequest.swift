@@ -6,8 +6,14 @@ import Synchronization
 public final class StopRequest: @unchecked Sendable {
     private let lock = NSLock()
     private var reason: String?
-    /// Set by `SignalStopHandler`: SIGINT/SIGTERM received since then also count as a request.
-    var watchesSignals = false
+    /// Set by `SignalStopHandler`: a bit per signal number whose arrival also counts as a request.
+    private var watchedSignals: UInt64 = 0
+
+    func watch(signalBits bits: UInt64) {
+        lock.lock()
+        watchedSignals |= bits
+        lock.unlock()
+    }
 
     public init() {}
 
@@ -23,19 +29,17 @@ public final class StopRequest: @unchecked Sendable {
     public var requestReason: String? {
         lock.lock()
         defer { lock.unlock() }
-        if reason == nil, watchesSignals {
-            let sig = receivedSignal.load(ordering: .relaxed)
-            if sig != 0 { reason = "received \(signalName(sig))" }
+        if reason == nil, watchedSignals != 0 {
+            let pending = pendingSignals.load(ordering: .acquiring) & watchedSignals
+            if pending != 0 { reason = "received \(signalName(Int32(pending.trailingZeroBitCount)))" }
         }
         return reason
     }
 }
 
-/// The last stop signal received (0: none); written by the signal handler, which may only do async-signal-safe
-/// work, so it stores a lock-free atomic and nothing else.
-let receivedSignal = Atomic<Int32>(0)
-/// How many stop signals arrived.
-let receivedSignalCount = Atomic<Int32>(0)
+/// A bit per signal number that arrived since its handler was installed. The signal handler may only do
+/// async-signal-safe work, so it sets a bit in a lock-free atomic and nothing else.
+let pendingSignals = Atomic<UInt64>(0)
 
 func signalName(_ sig: Int32) -> String {
     switch sig {
@@ -45,21 +49,23 @@ func signalName(_ sig: Int32) -> String {
     }
 }
 
-/// Turns SIGINT and SIGTERM into a `StopRequest`. The handler only records the signal in an atomic; the runner
-/// notices it at its next step. A second signal while stopping restores the default action and re-raises it, so
-/// a stuck run can still be killed with a second Ctrl-C. `cancel()` restores the default actions.
+/// Turns SIGINT and SIGTERM (or other signals below 64) into a `StopRequest`. The handler only records the
+/// signal; the runner notices it at its next step. A second signal of the same kind restores the default action
+/// and re-raises it, so a stuck run can still be killed with a second Ctrl-C. `cancel()` restores the defaults.
 public final class SignalStopHandler {
     private let signals: [Int32]
 
     public init(stop: StopRequest, signals: [Int32] = [SIGINT, SIGTERM]) {
+        precondition(signals.allSatisfy { $0 > 0 && $0 < 64 }, "SignalStopHandler: signal numbers must lie in 1..<64")
         self.signals = signals
-        receivedSignal.store(0, ordering: .relaxed)
-        receivedSignalCount.store(0, ordering: .relaxed)
-        stop.watchesSignals = true
+        let bits = signals.reduce(UInt64(0)) { $0 | (1 << UInt64($1)) }
+        pendingSignals.bitwiseAnd(~bits, ordering: .acquiringAndReleasing)
+        stop.watch(signalBits: bits)
         for sig in signals {
             signal(sig) { s in
-                receivedSignal.store(s, ordering: .relaxed)
-                if receivedSignalCount.add(1, ordering: .relaxed).newValue >= 2 {
+                let bit = UInt64(1) << UInt64(s)
+                let before = pendingSignals.bitwiseOr(bit, ordering: .acquiringAndReleasing).oldValue
+                if before & bit != 0 {
                     signal(s, SIG_DFL)
                     raise(s)
                 }
