@@ -44,7 +44,9 @@ private func fields(_ b: [UInt8]) -> [(Int, Int, [UInt8], UInt64)] {
 }
 
 @Test func tensorBoardEventFileFramingAndContent() throws {
-    let dir = temporaryDirectory("tb")
+    let tbRoot = temporaryDirectory("tb")
+    defer { try? FileManager.default.removeItem(at: tbRoot) }
+    let dir = tbRoot
     let writer = try TensorBoardWriter(directory: dir, wallTime: 1_700_000_000)
     #expect(writer.url.lastPathComponent.hasPrefix("events.out.tfevents.1700000000."))
     try writer.write(["eval/return": -123.5, "loss": 0.25], step: 4000, wallTime: 1_700_000_001.5)
@@ -74,7 +76,9 @@ private func fields(_ b: [UInt8]) -> [(Int, Int, [UInt8], UInt64)] {
 }
 
 @Test func csvAndJSONLinesWriters() throws {
-    let dir = temporaryDirectory("csv")
+    let csvRoot = temporaryDirectory("csv")
+    defer { try? FileManager.default.removeItem(at: csvRoot) }
+    let dir = csvRoot
     let csv = try CSVWriter(url: dir.appendingPathComponent("p.csv"), columns: ["a", "b"])
     try csv.write(["a": 1.5, "b": 2], step: 10)
     try csv.write(["b": .nan], step: 20)
@@ -90,7 +94,9 @@ private func fields(_ b: [UInt8]) -> [(Int, Int, [UInt8], UInt64)] {
 }
 
 @Test func runDirectoryLayout() throws {
-    let dir = temporaryDirectory("run").appendingPathComponent("out")
+    let runRoot = temporaryDirectory("run")
+    defer { try? FileManager.default.removeItem(at: runRoot) }
+    let dir = runRoot.appendingPathComponent("out")
     let run = try RunDirectory(url: dir)
     try run.writeConfiguration(yaml: "algorithm: td3\n")
     try run.writeVersions(extra: ["mujoco": "3.3.7"])

@@ -158,7 +158,9 @@ func resumingFromACheckpointIsExact(noise: ExplorationNoiseType) throws {
 }
 
 @Test func trainingWritesTheRunDirectory() throws {
-    let dir = temporaryDirectory("train").appendingPathComponent("run")
+    let trainRoot = temporaryDirectory("train")
+    defer { try? FileManager.default.removeItem(at: trainRoot) }
+    let dir = trainRoot.appendingPathComponent("run")
     let run = try RunDirectory(url: dir)
     let (trainer, _) = makeDDPGTrainer(totalSteps: 200, run: run)
     try trainer.run()
@@ -199,7 +201,9 @@ func resumingFromACheckpointIsExact(noise: ExplorationNoiseType) throws {
         "ddpg-pendulum",
         overrides: ["environment=PointReach", "run.totalSteps=100", "run.evalInterval=50", "run.evalEpisodes=1",
                     "agent.warmupSteps=20", "agent.bufferSize=1000", "learner.hiddenSizes=[8]", "run.logInterval=25"])
-    let out = temporaryDirectory("session").appendingPathComponent("run")
+    let sessionRoot = temporaryDirectory("session")
+    defer { try? FileManager.default.removeItem(at: sessionRoot) }
+    let out = sessionRoot.appendingPathComponent("run")
     var options = TrainingSessionOptions(outputDirectory: out, checkpointSink: InMemoryCheckpointSink())
     options.showProgress = false
     var names: [String] = []
