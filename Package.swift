@@ -35,7 +35,8 @@ let package = Package(
         .target(name: "MetaExploreNN", dependencies: ["MetaExploreTensor", "MetaExploreRandom"]),
         .target(
             name: "MetaExploreAlgorithms",
-            dependencies: ["MetaExploreTensor", "MetaExploreNN", "MetaExploreRandom", .product(name: "Yams", package: "Yams")]),
+            dependencies: ["MetaExploreTensor", "MetaExploreNN", "MetaExploreRandom", .product(name: "Yams", package: "Yams")],
+            exclude: ["README.md"]),
         .target(
             name: "MetaExplore",
             dependencies: ["MetaExploreRandom", "MetaExploreTensor", "MetaExploreNN", "MetaExploreAlgorithms"]),

@@ -218,3 +218,18 @@ func resumingFromACheckpointIsExact(noise: ExplorationNoiseType) throws {
     let sink = options.checkpointSink as! InMemoryCheckpointSink
     #expect(sink.latest?.metadata["config"] == saved)
 }
+
+/// The control for the learning tests: the same run without learner updates stays far from the optimum, so the
+/// thresholds above can only be met by learning.
+@Test func withoutUpdatesPointReachStaysFarFromOptimal() throws {
+    let (learner, settings) = ddpgSettings()
+    let agent = DDPGAgent(observationSize: 1, actionSize: 1, learner: learner, settings: settings, seed: 1)
+    let evalEnv = PointReach()
+    let schedule = TrainingSchedule(totalSteps: 3000, warmupSteps: settings.warmupSteps, updatesPerStep: 0,
+                                    evalInterval: 1000, evalEpisodes: 20, seed: 1)
+    let summary = try OffPolicyTrainer(agent: agent, environment: PointReach(), evaluationEnvironment: evalEnv,
+                                       schedule: schedule).run()
+    let (optimal, _) = references(evalEnv, episodes: 20)
+    #expect(summary.updates == 0)
+    #expect(summary.evaluations.last!.mean < optimal - 1, "an untrained actor scored \(summary.evaluations.last!.mean)")
+}

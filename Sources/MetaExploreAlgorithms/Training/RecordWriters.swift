@@ -18,7 +18,7 @@ final class AppendingFile {
         self.url = url
         let fm = FileManager.default
         let existed = fm.fileExists(atPath: url.path)
-        if !existed { fm.createFile(atPath: url.path, contents: nil) }
+        if !existed { _ = fm.createFile(atPath: url.path, contents: nil) }
         handle = try FileHandle(forWritingTo: url)
         let end = try handle.seekToEnd()
         if let header, end == 0 { try handle.write(contentsOf: Data(header.utf8)) }
