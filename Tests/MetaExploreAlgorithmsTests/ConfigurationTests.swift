@@ -81,3 +81,16 @@ private func expectError(_ expected: ConfigurationError, yaml: String? = nil, ov
     let message = ConfigurationError.unknownKey("learner.learningRate").description
     #expect(message.contains("learner.learningRate"))
 }
+
+@Test func resolvedYAMLIsReadable() throws {
+    let text = try ConfigurationLoader.yaml(TD3Configuration.paper)
+    #expect(text.hasPrefix("algorithm: td3\n"))
+    #expect(text.contains("  policyDelay: 2\n") && text.contains("  tau: 0.005\n") && text.contains("  gamma: 0.99\n"))
+    #expect(text.contains("  hiddenSizes: [400, 300]\n") && text.contains("  observationClip: 5.0\n"))
+    do {
+        _ = try ConfigurationLoader.load(DDPGConfiguration.self, yaml: nil, overrides: ["agent.noise=loud"])
+        Issue.record("bad enum accepted")
+    } catch let ConfigurationError.invalidValue(key, message) {
+        #expect(key == "agent.noise", "\(message)")
+    }
+}

@@ -1,22 +1,24 @@
 import MetaExploreTensor
 
 /// Running mean and variance of observations, used to normalize network inputs as (x − μ)/σ clipped to ±clip
-/// (OpenAI baselines' DDPG: `normalize_observations` with clip 5).
+/// (OpenAI baselines' DDPG: `normalize_observations` with clip 5). As there, the variance is floored at
+/// `varianceFloor` = 1e-2 (σ ≥ 0.1), so constant observation entries stay near zero instead of blowing up.
+/// The statistics are updated with every observation the agent stores.
 ///
 /// Statistics are merged with the parallel update of Chan et al. (1979), in double precision. The replay buffer
 /// keeps raw observations and batches are normalized when sampled, so the statistics can keep moving.
 public final class ObservationNormalizer: Checkpointable {
     public let size: Int
     public let clip: Double
-    public let epsilon: Double
+    public let varianceFloor: Double
     public private(set) var mean: [Double]
     public private(set) var variance: [Double]
     public private(set) var count: Double
 
-    public init(size: Int, clip: Double = 5, epsilon: Double = 1e-8) {
+    public init(size: Int, clip: Double = 5, varianceFloor: Double = 1e-2) {
         self.size = size
         self.clip = clip
-        self.epsilon = epsilon
+        self.varianceFloor = varianceFloor
         mean = [Double](repeating: 0, count: size)
         variance = [Double](repeating: 1, count: size)
         count = 0
@@ -35,11 +37,11 @@ public final class ObservationNormalizer: Checkpointable {
         }
     }
 
-    /// (x − μ)/√(σ² + ε), clipped to ±clip.
+    /// (x − μ)/√max(σ², floor), clipped to ±clip.
     public func normalize(_ x: [Double]) -> [Double] {
         guard count > 0 else { return x.map { Swift.min(Swift.max($0, -clip), clip) } }
         return (0..<size).map { i in
-            let z = (x[i] - mean[i]) / (variance[i] + epsilon).squareRoot()
+            let z = (x[i] - mean[i]) / Swift.max(variance[i], varianceFloor).squareRoot()
             return Swift.min(Swift.max(z, -clip), clip)
         }
     }
@@ -51,7 +53,7 @@ public final class ObservationNormalizer: Checkpointable {
             return
         }
         for i in 0..<size {
-            let z = (Double(row[i]) - mean[i]) / (variance[i] + epsilon).squareRoot()
+            let z = (Double(row[i]) - mean[i]) / Swift.max(variance[i], varianceFloor).squareRoot()
             row[i] = Float(Swift.min(Swift.max(z, -clip), clip))
         }
     }

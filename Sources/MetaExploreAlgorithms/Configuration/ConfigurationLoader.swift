@@ -87,7 +87,27 @@ public enum ConfigurationLoader {
 
     /// The configuration as YAML (every key, resolved).
     public static func yaml<C: ExperimentConfiguration>(_ config: C) throws -> String {
-        try YAMLEncoder().encode(config)
+        guard let tree = try compose(try YAMLEncoder().encode(config)) else { return "" }
+        return try Yams.serialize(node: readable(tree))
+    }
+
+    /// Numbers as Swift prints them (0.99 rather than 9.9e-1) and lists of numbers in flow style ([400, 300]).
+    static func readable(_ node: Node) -> Node {
+        switch node {
+        case .scalar(var scalar):
+            if scalar.style == .plain || scalar.style == .any, Int(scalar.string) == nil, let d = Double(scalar.string),
+               d.isFinite {
+                scalar.string = "\(d)"
+            }
+            return .scalar(scalar)
+        case .sequence(var sequence):
+            let items = sequence.map(readable)
+            let allScalars = items.allSatisfy { if case .scalar = $0 { return true } else { return false } }
+            sequence = Node.Sequence(items, sequence.tag, allScalars ? .flow : sequence.style)
+            return .sequence(sequence)
+        case .mapping(let mapping):
+            return .mapping(Node.Mapping(mapping.map { ($0.key, readable($0.value)) }, mapping.tag, mapping.style))
+        }
     }
 
     public static func yaml(_ config: AnyExperimentConfiguration) throws -> String {
