@@ -69,6 +69,11 @@ private func fill(_ buffer: ReplayBuffer, from start: Int, count n: Int) {
     fill(buffer, from: 11, count: 1)
     fill(restored, from: 11, count: 1)
     #expect(restored.transition(at: 3) == buffer.transition(at: 3))
+    var emptyState = CheckpointState()
+    ReplayBuffer(capacity: 8, observationSize: 2, actionSize: 1).saveState(into: &emptyState, prefix: "r.")
+    let empty = ReplayBuffer(capacity: 8, observationSize: 2, actionSize: 1)
+    try empty.restoreState(from: emptyState, prefix: "r.")
+    #expect(empty.count == 0 && empty.position == 0)
     let small = ReplayBuffer(capacity: 4, observationSize: 2, actionSize: 1)
     #expect(throws: CheckpointStateError.self) { try small.restoreState(from: state, prefix: "replay.") }
 }

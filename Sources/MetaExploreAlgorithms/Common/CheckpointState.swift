@@ -21,9 +21,10 @@ public struct CheckpointState {
         self.metadata = metadata
     }
 
-    /// Adds (or replaces) a tensor. The tensor is copied, so later training does not change a saved state.
-    public mutating func add(_ name: String, _ tensor: Tensor) {
-        let stored = tensor.copy()
+    /// Adds (or replaces) a tensor. The tensor is copied, so later training does not change a saved state;
+    /// pass `copy: false` for a tensor made just for the checkpoint (large replay arrays are not copied twice).
+    public mutating func add(_ name: String, _ tensor: Tensor, copy: Bool = true) {
+        let stored = copy ? tensor.copy() : tensor
         if let i = index[name] { tensors[i] = (name, stored) } else {
             index[name] = tensors.count
             tensors.append((name, stored))

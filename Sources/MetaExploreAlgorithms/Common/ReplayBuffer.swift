@@ -136,14 +136,20 @@ public final class ReplayBuffer: Checkpointable {
     public func saveState(into state: inout CheckpointState, prefix: String) {
         let n = count
         func rows(_ a: [Float], _ width: Int) -> Tensor {
-            Tensor(shape: [n, width], scalars: Array(a[0..<(n * width)]))
+            let t = Tensor.zeros([n, width])
+            a.withUnsafeBufferPointer { src in
+                t.withUnsafeMutableFloats { dst in
+                    if n > 0 { dst.baseAddress!.update(from: src.baseAddress!, count: n * width) }
+                }
+            }
+            return t
         }
-        state.add(prefix + "observations", rows(observations, observationSize))
-        state.add(prefix + "actions", rows(actions, actionSize))
-        state.add(prefix + "rewards", rows(rewards, 1))
-        state.add(prefix + "next_observations", rows(nextObservations, observationSize))
-        state.add(prefix + "terminated", rows(terminatedFlags, 1))
-        state.add(prefix + "truncated", rows(truncatedFlags, 1))
+        state.add(prefix + "observations", rows(observations, observationSize), copy: false)
+        state.add(prefix + "actions", rows(actions, actionSize), copy: false)
+        state.add(prefix + "rewards", rows(rewards, 1), copy: false)
+        state.add(prefix + "next_observations", rows(nextObservations, observationSize), copy: false)
+        state.add(prefix + "terminated", rows(terminatedFlags, 1), copy: false)
+        state.add(prefix + "truncated", rows(truncatedFlags, 1), copy: false)
         state.set(prefix + "count", count)
         state.set(prefix + "position", position)
         state.set(prefix + "total_added", totalAdded)
@@ -165,8 +171,11 @@ public final class ReplayBuffer: Checkpointable {
             guard t.shape == [n, width], t.dtype == .float32 else {
                 throw CheckpointStateError.shapeMismatch(prefix + name, expected: [n, width], found: t.shape)
             }
-            let values = t.scalars
-            for k in 0..<values.count { a[k] = values[k] }
+            t.withUnsafeFloats { src in
+                a.withUnsafeMutableBufferPointer { dst in
+                    if n > 0 { dst.baseAddress!.update(from: src.baseAddress!, count: n * width) }
+                }
+            }
         }
         try load("observations", observationSize, into: &observations)
         try load("actions", actionSize, into: &actions)
