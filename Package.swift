@@ -30,12 +30,21 @@ let package = Package(
         .systemLibrary(
             name: "CMuJoCo", path: "Sources/CMuJoCo", pkgConfig: "mujoco",
             providers: [.apt(["(run scripts/setup.sh: MuJoCo 3.3.7 from the PyPI wheel)"])]),
-        .target(name: "MetaExploreRandom"),
-        .target(name: "CMetaExploreKernels"),
-        .target(name: "MetaExploreTensor", dependencies: ["CBLAS", "CMetaExploreKernels", "MetaExploreRandom"]),
-        .target(name: "MetaExploreNN", dependencies: ["MetaExploreTensor", "MetaExploreRandom"]),
-        .target(name: "MetaExploreAlgorithms", dependencies: ["MetaExploreTensor", "MetaExploreNN", "MetaExploreRandom"]),
-        .target(name: "MetaExploreEnvironments", dependencies: ["CMuJoCo", "MetaExploreRandom"]),
+        .target(name: "MetaExploreRandom", exclude: ["README.md"]),
+        .target(name: "CMetaExploreKernels", exclude: ["README.md"]),
+        .target(
+            name: "MetaExploreTensor", dependencies: ["CBLAS", "CMetaExploreKernels", "MetaExploreRandom"],
+            exclude: ["README.md"]),
+        .target(name: "MetaExploreNN", dependencies: ["MetaExploreTensor", "MetaExploreRandom"], exclude: ["README.md"]),
+        .target(
+            name: "MetaExploreEnvironments", dependencies: ["CMuJoCo", "MetaExploreRandom"], exclude: ["README.md"]),
+        .target(
+            name: "MetaExploreAlgorithms",
+            dependencies: [
+                "MetaExploreTensor", "MetaExploreNN", "MetaExploreRandom", "MetaExploreEnvironments",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            exclude: ["README.md"]),
         .target(
             name: "MetaExplore",
             dependencies: [
@@ -53,6 +62,7 @@ let package = Package(
         .testTarget(
             name: "MetaExploreEnvironmentsTests", dependencies: ["MetaExploreEnvironments"],
             resources: [.copy("Fixtures")]),
+        .testTarget(name: "MetaExploreAlgorithmsTests", dependencies: ["MetaExploreAlgorithms"]),
     ],
     swiftLanguageModes: [.v5]
 )

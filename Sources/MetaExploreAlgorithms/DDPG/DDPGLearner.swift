@@ -39,7 +39,7 @@ public final class DDPGLearner {
     public let targetCritic: Critic
     public let actorOptimizer: Adam
     public let criticOptimizer: Adam
-    public private(set) var updates = 0
+    public internal(set) var updates = 0
     // Parameter lists in `namedParameters` order, built once (the names are not needed on the hot path).
     private let actorParameters: [Tensor], criticParameters: [Tensor]
     private let targetActorParameters: [Tensor], targetCriticParameters: [Tensor]

@@ -1,0 +1,338 @@
+import Foundation
+import MetaExploreRandom
+
+/// The schedule of a training run (taken from a configuration's `agent` and `run` sections).
+public struct TrainingSchedule: Equatable, Sendable {
+    public var totalSteps: Int
+    public var warmupSteps: Int
+    public var updatesPerStep: Int
+    public var evalInterval: Int
+    public var evalEpisodes: Int
+    public var checkpointInterval: Int
+    public var logInterval: Int
+    public var seed: UInt64
+
+    public init(totalSteps: Int, warmupSteps: Int = 0, updatesPerStep: Int = 1, evalInterval: Int = 5000,
+                evalEpisodes: Int = 10, checkpointInterval: Int = 0, logInterval: Int = 1000, seed: UInt64 = 0) {
+        self.totalSteps = totalSteps
+        self.warmupSteps = warmupSteps
+        self.updatesPerStep = updatesPerStep
+        self.evalInterval = evalInterval
+        self.evalEpisodes = evalEpisodes
+        self.checkpointInterval = checkpointInterval
+        self.logInterval = logInterval
+        self.seed = seed
+    }
+
+    public init(_ config: some ExperimentConfiguration) {
+        self.init(totalSteps: config.run.totalSteps, warmupSteps: config.agent.warmupSteps,
+                  updatesPerStep: config.agent.updatesPerStep, evalInterval: config.run.evalInterval,
+                  evalEpisodes: config.run.evalEpisodes, checkpointInterval: config.run.checkpointInterval,
+                  logInterval: config.run.logInterval, seed: config.run.seed)
+    }
+}
+
+/// Why a checkpoint is written.
+public enum CheckpointReason: String, Sendable {
+    case periodic, final, interrupted
+}
+
+/// Receives complete training states (the lead's safetensors writer conforms to this).
+public protocol CheckpointSink: AnyObject {
+    func writeCheckpoint(_ state: CheckpointState, step: Int, reason: CheckpointReason) throws
+}
+
+/// Keeps checkpoints in memory (tests, short experiments).
+public final class InMemoryCheckpointSink: CheckpointSink {
+    public private(set) var checkpoints: [(step: Int, reason: CheckpointReason, state: CheckpointState)] = []
+    public init() {}
+    public func writeCheckpoint(_ state: CheckpointState, step: Int, reason: CheckpointReason) throws {
+        checkpoints.append((step, reason, state))
+    }
+    public var latest: CheckpointState? { checkpoints.last?.state }
+}
+
+/// The outcome of an evaluation: undiscounted returns of the deterministic policy.
+public struct EvaluationResult: Sendable {
+    public var step: Int
+    public var returns: [Double]
+    public var mean: Double { returns.isEmpty ? .nan : returns.reduce(0, +) / Double(returns.count) }
+    public var standardDeviation: Double {
+        guard returns.count > 1 else { return 0 }
+        let m = mean
+        return (returns.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(returns.count)).squareRoot()
+    }
+}
+
+/// How a run ended.
+public struct TrainingSummary: Sendable {
+    public var steps: Int
+    public var episodes: Int
+    public var updates: Int
+    public var evaluations: [EvaluationResult]
+    /// Set when a stop request ended the run early.
+    public var interruption: String?
+}
+
+public enum TrainingError: Error, CustomStringConvertible, Equatable {
+    /// A loss or parameter became NaN or infinite; no checkpoint was written after it.
+    case nonFinite(step: Int, what: String)
+
+    public var description: String {
+        switch self {
+        case let .nonFinite(step, what):
+            return "training diverged at step \(step): \(what) is not finite (NaN or infinity); the run was stopped and "
+                + "the last checkpoint written before this step is the last good state"
+        }
+    }
+}
+
+/// The training loop shared by the off-policy algorithms.
+///
+/// Per environment step: during the first `warmupSteps` steps actions are uniform in the action box, afterwards
+/// they come from the agent with exploration; the transition is stored; once warm-up is over (and the agent has
+/// a full batch) the agent is updated `updatesPerStep` times. Every `evalInterval` steps the deterministic policy
+/// is evaluated for `evalEpisodes` episodes on a separate environment instance (the same episode seeds every time,
+/// so evaluations are comparable). Records go to the run directory (CSV, JSON Lines, TensorBoard) every
+/// `logInterval` steps and after every evaluation; checkpoints go to the sink every `checkpointInterval` steps,
+/// at the end, and when a stop is requested (SIGINT/SIGTERM through `SignalStopHandler`).
+///
+/// A non-finite loss stops the run at once with `TrainingError.nonFinite`; parameters are checked before every
+/// checkpoint and every log record, so a checkpoint is only written from a finite state.
+///
+/// Resuming (`restoreState`) is exact at episode boundaries: every episode starts from a seed drawn from the
+/// runner's own stream, and the agent's networks, optimizers, replay buffer, normalizer, noise and generators are
+/// restored. A run interrupted mid-episode resumes with a fresh episode (environment internals are not saved).
+public final class OffPolicyTrainer<Agent: OffPolicyAgent, Environment: TrainingEnvironment> {
+    public let agent: Agent
+    public let environment: Environment
+    public let evaluationEnvironment: Environment
+    public let schedule: TrainingSchedule
+    public let runDirectory: RunDirectory?
+    public let checkpointSink: CheckpointSink?
+    public let stop: StopRequest
+    public var progress: ProgressReporter?
+    /// Added to every checkpoint's metadata (e.g. "config": the resolved YAML).
+    public var extraMetadata: [String: String] = [:]
+
+    public private(set) var step = 0
+    public private(set) var episodes = 0
+    public private(set) var updates = 0
+    public private(set) var evaluations: [EvaluationResult] = []
+    private var warmupRNG: RandomStream
+    private var resetRNG: RandomStream
+    private let evaluationSeed: UInt64
+    private var recentReturns: [Double] = []
+    private var observation: [Double]?
+    private var episodeReturn = 0.0
+    private var episodeLength = 0
+    private var metricSums: [String: Double] = [:]
+    private var metricCounts: [String: Double] = [:]
+    private var logging = false
+
+    public init(agent: Agent, environment: Environment, evaluationEnvironment: Environment, schedule: TrainingSchedule,
+                runDirectory: RunDirectory? = nil, checkpointSink: CheckpointSink? = nil, stop: StopRequest = StopRequest(),
+                progress: ProgressReporter? = nil) {
+        precondition(environment !== evaluationEnvironment, "evaluation needs its own environment instance")
+        precondition(environment.observationSize == agent.observationSize && environment.actionSize == agent.actionSize,
+                     "the agent's sizes do not match the environment")
+        self.agent = agent
+        self.environment = environment
+        self.evaluationEnvironment = evaluationEnvironment
+        self.schedule = schedule
+        self.runDirectory = runDirectory
+        self.checkpointSink = checkpointSink
+        self.stop = stop
+        self.progress = progress
+        let root = RandomStream(seed: schedule.seed, stream: "trainer")
+        warmupRNG = root.derived("warmup-actions")
+        resetRNG = root.derived("episode-seeds")
+        var evalRNG = root.derived("evaluation-seeds")
+        evaluationSeed = evalRNG.next() >> 1
+    }
+
+    /// Log columns (after `step`): runner measurements, then the agent's.
+    public var columns: [String] {
+        ["episodes", "updates", "wall_time", "steps_per_second", "train_return", "train_episode_length",
+         "eval_return", "eval_return_std"] + agent.metricNames
+    }
+
+    // MARK: - The loop
+
+    /// Trains until `totalSteps` (or a stop request); returns how the run ended.
+    @discardableResult
+    public func run() throws -> TrainingSummary {
+        if let runDirectory, !logging {
+            try runDirectory.startLogging(columns: columns)
+            logging = true
+        }
+        let startTime = Date().timeIntervalSince1970
+        var lastLogTime = startTime, lastLogStep = step
+        defer { progress?.finish() }
+
+        while step < schedule.totalSteps {
+            if stop.isRequested { break }
+            if observation == nil {
+                observation = environment.reset(seed: resetRNG.next())
+                episodeReturn = 0
+                episodeLength = 0
+                agent.startEpisode()
+            }
+            let obs = observation!
+            let action = step < schedule.warmupSteps
+                ? (0..<agent.actionSize).map { _ in warmupRNG.uniform(-1, 1) }
+                : agent.act(obs, explore: true)
+            let result = environment.step(environment.scaledAction(action))
+            agent.observe(Transition(observation: obs, action: action, reward: result.reward,
+                                     nextObservation: result.observation, terminated: result.terminated,
+                                     truncated: result.truncated))
+            step += 1
+            episodeReturn += result.reward
+            episodeLength += 1
+            if result.terminated || result.truncated {
+                episodes += 1
+                recentReturns.append(episodeReturn)
+                if recentReturns.count > 10 { recentReturns.removeFirst() }
+                runningEpisodeLength = episodeLength
+                observation = nil
+            } else {
+                observation = result.observation
+            }
+
+            if step >= schedule.warmupSteps && agent.canUpdate {
+                for _ in 0..<schedule.updatesPerStep {
+                    let metrics = agent.update()
+                    updates += 1
+                    for (k, v) in metrics {
+                        guard v.isFinite else { throw TrainingError.nonFinite(step: step, what: k) }
+                        metricSums[k, default: 0] += v
+                        metricCounts[k, default: 0] += 1
+                    }
+                }
+            }
+
+            var evaluated: EvaluationResult?
+            if schedule.evalEpisodes > 0 && step % schedule.evalInterval == 0 {
+                evaluated = evaluate()
+                evaluations.append(evaluated!)
+            }
+            if step % schedule.logInterval == 0 || evaluated != nil {
+                try checkParameters()
+                let now = Date().timeIntervalSince1970
+                let rate = now > lastLogTime ? Double(step - lastLogStep) / (now - lastLogTime) : 0
+                try log(evaluation: evaluated, wallTime: now - startTime, stepsPerSecond: rate)
+                (lastLogTime, lastLogStep) = (now, step)
+            }
+            if schedule.checkpointInterval > 0 && step % schedule.checkpointInterval == 0 && step < schedule.totalSteps
+                && !stop.isRequested {  // a stop writes its own checkpoint right after
+                try checkpoint(.periodic)
+            }
+            progress?.update(step: step, trainReturn: recentMean, evalReturn: evaluations.last?.mean)
+        }
+        let interruption = step < schedule.totalSteps ? (stop.requestReason ?? "stopped") : nil
+        try checkpoint(interruption == nil ? .final : .interrupted)
+        progress?.update(step: step, trainReturn: recentMean, evalReturn: evaluations.last?.mean, force: true)
+        return TrainingSummary(steps: step, episodes: episodes, updates: updates, evaluations: evaluations,
+                               interruption: interruption)
+    }
+
+    private var runningEpisodeLength = 0
+
+    private var recentMean: Double? {
+        recentReturns.isEmpty ? nil : recentReturns.reduce(0, +) / Double(recentReturns.count)
+    }
+
+    /// Runs the deterministic policy for `evalEpisodes` episodes on the evaluation environment.
+    public func evaluate() -> EvaluationResult {
+        var returns: [Double] = []
+        for k in 0..<schedule.evalEpisodes {
+            var obs = evaluationEnvironment.reset(seed: evaluationSeed &+ UInt64(k))
+            var total = 0.0
+            while true {
+                let r = evaluationEnvironment.step(evaluationEnvironment.scaledAction(agent.act(obs, explore: false)))
+                total += r.reward
+                if r.terminated || r.truncated { break }
+                obs = r.observation
+            }
+            returns.append(total)
+        }
+        return EvaluationResult(step: step, returns: returns)
+    }
+
+    private func checkParameters() throws {
+        if let name = agent.firstNonFiniteParameter() {
+            throw TrainingError.nonFinite(step: step, what: "parameter '\(name)'")
+        }
+    }
+
+    private func log(evaluation: EvaluationResult?, wallTime: Double, stepsPerSecond: Double) throws {
+        guard let runDirectory else {
+            metricSums = [:]; metricCounts = [:]
+            return
+        }
+        var record: MetricsRecord = ["episodes": Double(episodes), "updates": Double(updates), "wall_time": wallTime,
+                                     "steps_per_second": stepsPerSecond]
+        if let m = recentMean {
+            record["train_return"] = m
+            record["train_episode_length"] = Double(runningEpisodeLength)
+        }
+        if let evaluation {
+            record["eval_return"] = evaluation.mean
+            record["eval_return_std"] = evaluation.standardDeviation
+        }
+        for (k, s) in metricSums { record[k] = s / metricCounts[k]! }
+        metricSums = [:]
+        metricCounts = [:]
+        try runDirectory.log(record, step: step)
+    }
+
+    private func checkpoint(_ reason: CheckpointReason) throws {
+        guard let checkpointSink else { return }
+        try checkParameters()
+        try checkpointSink.writeCheckpoint(saveState(), step: step, reason: reason)
+    }
+
+    // MARK: - State
+
+    /// The complete state of the run: the agent's (under "agent.") and the runner's (under "runner.").
+    public func saveState() -> CheckpointState {
+        var state = CheckpointState()
+        agent.saveState(into: &state, prefix: "agent.")
+        state.set("runner.step", step)
+        state.set("runner.episodes", episodes)
+        state.set("runner.updates", updates)
+        state.setGenerator("runner.rng.warmup", warmupRNG)
+        state.setGenerator("runner.rng.episode_seeds", resetRNG)
+        state.setDoubles("runner.recent_returns", recentReturns)
+        state.set("runner.last_episode_length", runningEpisodeLength)
+        state.setDoubles("runner.evaluation_steps", evaluations.map { Double($0.step) })
+        state.setDoubles("runner.evaluation_means", evaluations.map(\.mean))
+        state.set("runner.schedule.seed", schedule.seed)
+        for (k, v) in extraMetadata { state.metadata[k] = v }
+        return state
+    }
+
+    /// Restores a state saved by `saveState` (a run built from the same configuration). The next step starts a
+    /// new episode.
+    public func restoreState(_ state: CheckpointState) throws {
+        let seed: UInt64 = try state.value("runner.schedule.seed")
+        guard seed == schedule.seed else {
+            throw CheckpointStateError.incompatible("checkpoint seed \(seed), this run has seed \(schedule.seed)")
+        }
+        try agent.restoreState(from: state, prefix: "agent.")
+        step = try state.value("runner.step")
+        episodes = try state.value("runner.episodes")
+        updates = try state.value("runner.updates")
+        warmupRNG = try state.generator("runner.rng.warmup")
+        resetRNG = try state.generator("runner.rng.episode_seeds")
+        recentReturns = try state.doubles("runner.recent_returns")
+        runningEpisodeLength = try state.value("runner.last_episode_length")
+        let evalSteps = try state.doubles("runner.evaluation_steps")
+        let evalMeans = try state.doubles("runner.evaluation_means")
+        // Only the means of past evaluations are kept.
+        evaluations = zip(evalSteps, evalMeans).map { EvaluationResult(step: Int($0), returns: [$1]) }
+        observation = nil
+        metricSums = [:]
+        metricCounts = [:]
+    }
+}

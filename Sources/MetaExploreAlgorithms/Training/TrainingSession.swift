@@ -1,0 +1,98 @@
+import Foundation
+
+/// Options of `TrainingSession.run` beyond the configuration.
+public struct TrainingSessionOptions {
+    /// The run folder (config.yaml, versions.json, logs); nil for no files.
+    public var outputDirectory: URL?
+    /// Receives checkpoints (nil: none are written).
+    public var checkpointSink: CheckpointSink?
+    /// A state to resume from (a checkpoint of the same configuration).
+    public var resumeFrom: CheckpointState?
+    /// Extra entries of versions.json (e.g. "mujoco", "gymnasium").
+    public var versions: [String: String] = [:]
+    /// Install the SIGINT/SIGTERM handler for the duration of the run.
+    public var handleSignals = true
+    /// Show the live progress line on stderr.
+    public var showProgress = true
+    /// An outside stop request (besides signals).
+    public var stop = StopRequest()
+
+    public init(outputDirectory: URL? = nil, checkpointSink: CheckpointSink? = nil, resumeFrom: CheckpointState? = nil) {
+        self.outputDirectory = outputDirectory
+        self.checkpointSink = checkpointSink
+        self.resumeFrom = resumeFrom
+    }
+}
+
+/// The entry point a command-line `train` builds on: from a resolved configuration and an environment factory to a
+/// finished (or cleanly interrupted) run.
+///
+/// ```swift
+/// let config = try ConfigurationLoader.loadPreset("td3-paper", overrides: ["environment=Hopper-v5"])
+/// let summary = try TrainingSession.run(config, options: .init(outputDirectory: URL(fileURLWithPath: "runs/hopper"))) {
+///     try MyEnvironmentAdapter(name: $0)            // called twice: training and evaluation instances
+/// }
+/// ```
+public enum TrainingSession {
+    /// The agent a configuration describes, for the given sizes.
+    public static func makeAgent(_ configuration: AnyExperimentConfiguration, observationSize: Int,
+                                 actionSize: Int) -> any OffPolicyAgent {
+        switch configuration {
+        case .ddpg(let c):
+            return DDPGAgent(observationSize: observationSize, actionSize: actionSize, learner: c.learner,
+                             settings: c.agent, seed: c.run.seed)
+        case .td3(let c):
+            return TD3Agent(observationSize: observationSize, actionSize: actionSize, learner: c.learner,
+                            settings: c.agent, seed: c.run.seed)
+        }
+    }
+
+    public static func schedule(_ configuration: AnyExperimentConfiguration) -> TrainingSchedule {
+        switch configuration {
+        case .ddpg(let c): return TrainingSchedule(c)
+        case .td3(let c): return TrainingSchedule(c)
+        }
+    }
+
+    public static func environmentName(_ configuration: AnyExperimentConfiguration) -> String {
+        switch configuration {
+        case .ddpg(let c): return c.environment
+        case .td3(let c): return c.environment
+        }
+    }
+
+    /// Trains as configured. `makeEnvironment` receives the configured environment name and is called twice
+    /// (training and evaluation instances).
+    @discardableResult
+    public static func run<Environment: TrainingEnvironment>(
+        _ configuration: AnyExperimentConfiguration, options: TrainingSessionOptions = .init(),
+        makeEnvironment: (String) throws -> Environment
+    ) throws -> TrainingSummary {
+        let name = environmentName(configuration)
+        let env = try makeEnvironment(name), evalEnv = try makeEnvironment(name)
+        let agent = makeAgent(configuration, observationSize: env.observationSize, actionSize: env.actionSize)
+        let yaml = try ConfigurationLoader.yaml(configuration)
+        var run: RunDirectory?
+        if let out = options.outputDirectory {
+            let directory = try RunDirectory(url: out)
+            try directory.writeConfiguration(yaml: yaml)
+            try directory.writeVersions(extra: options.versions)
+            run = directory
+        }
+        return try runOpened(agent, env, evalEnv, schedule(configuration), run, yaml, options)
+    }
+
+    private static func runOpened<Agent: OffPolicyAgent, Environment: TrainingEnvironment>(
+        _ agent: Agent, _ env: Environment, _ evalEnv: Environment, _ schedule: TrainingSchedule, _ run: RunDirectory?,
+        _ yaml: String, _ options: TrainingSessionOptions
+    ) throws -> TrainingSummary {
+        let trainer = OffPolicyTrainer(agent: agent, environment: env, evaluationEnvironment: evalEnv, schedule: schedule,
+                                       runDirectory: run, checkpointSink: options.checkpointSink, stop: options.stop,
+                                       progress: options.showProgress ? ProgressReporter(totalSteps: schedule.totalSteps) : nil)
+        trainer.extraMetadata = ["config": yaml, "metaexplore": RunDirectory.metaExploreVersion]
+        if let state = options.resumeFrom { try trainer.restoreState(state) }
+        let handler = options.handleSignals ? SignalStopHandler(stop: options.stop) : nil
+        defer { handler?.cancel() }
+        return try trainer.run()
+    }
+}
