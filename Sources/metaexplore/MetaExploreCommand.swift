@@ -8,7 +8,7 @@ struct MetaExploreCommand: ParsableCommand {
         commandName: "metaexplore",
         abstract: "Reinforcement learning with learned exploration.",
         version: MetaExploreVersion.string,
-        subcommands: [Bench.self])
+        subcommands: [Train.self, Eval.self, List.self, Bench.self])
 
     static func main() {
         ProcessTuning.reexecWithTunedBLASIfNeeded()

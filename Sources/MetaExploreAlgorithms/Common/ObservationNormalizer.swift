@@ -58,6 +58,22 @@ public final class ObservationNormalizer: Checkpointable {
         }
     }
 
+    /// A float32 row normalizer with the current statistics frozen: (x − μ)·(1/√max(σ², floor)), clipped to ±clip.
+    /// The scale is computed once per call instead of once per element (replay batches normalize 2·B rows).
+    public func rowNormalizer() -> (UnsafeMutableBufferPointer<Float>) -> Void {
+        let c = Float(clip)
+        guard count > 0 else { return { row in for i in 0..<row.count { row[i] = Swift.min(Swift.max(row[i], -c), c) } } }
+        let shift = mean.map { Float($0) }
+        let scale = variance.map { Float(1 / Swift.max($0, varianceFloor).squareRoot()) }
+        return { row in
+            shift.withUnsafeBufferPointer { m in
+                scale.withUnsafeBufferPointer { s in
+                    for i in 0..<row.count { row[i] = Swift.min(Swift.max((row[i] - m[i]) * s[i], -c), c) }
+                }
+            }
+        }
+    }
+
     public func saveState(into state: inout CheckpointState, prefix: String) {
         state.add(prefix + "mean", Tensor(shape: [size], doubles: mean))
         state.add(prefix + "variance", Tensor(shape: [size], doubles: variance))

@@ -106,27 +106,22 @@ public final class ReplayBuffer: Checkpointable {
         let b = indices.count, os = observationSize, as_ = actionSize
         let obs = Tensor.zeros([b, os]), next = Tensor.zeros([b, os]), act = Tensor.zeros([b, as_])
         let rew = Tensor.zeros([b, 1]), term = Tensor.zeros([b, 1])
-        observations.withUnsafeBufferPointer { src in
-            obs.withUnsafeMutableFloats { dst in
-                for (r, i) in indices.enumerated() {
-                    for k in 0..<os { dst[r * os + k] = src[i * os + k] }
-                    if let transform { transform(UnsafeMutableBufferPointer(rebasing: dst[(r * os)..<(r * os + os)])) }
+        func gather(_ source: [Float], _ width: Int, into t: Tensor, transform: ((UnsafeMutableBufferPointer<Float>) -> Void)?) {
+            source.withUnsafeBufferPointer { src in
+                t.withUnsafeMutableFloats { dst in
+                    for (r, i) in indices.enumerated() {
+                        let row = UnsafeMutableBufferPointer(rebasing: dst[(r * width)..<(r * width + width)])
+                        row.baseAddress!.update(from: src.baseAddress! + i * width, count: width)
+                        transform?(row)
+                    }
                 }
             }
         }
-        nextObservations.withUnsafeBufferPointer { src in
-            next.withUnsafeMutableFloats { dst in
-                for (r, i) in indices.enumerated() {
-                    for k in 0..<os { dst[r * os + k] = src[i * os + k] }
-                    if let transform { transform(UnsafeMutableBufferPointer(rebasing: dst[(r * os)..<(r * os + os)])) }
-                }
-            }
-        }
-        act.withUnsafeMutableFloats { dst in
-            for (r, i) in indices.enumerated() { for k in 0..<as_ { dst[r * as_ + k] = actions[i * as_ + k] } }
-        }
-        rew.withUnsafeMutableFloats { dst in for (r, i) in indices.enumerated() { dst[r] = rewards[i] } }
-        term.withUnsafeMutableFloats { dst in for (r, i) in indices.enumerated() { dst[r] = terminatedFlags[i] } }
+        gather(observations, os, into: obs, transform: transform)
+        gather(nextObservations, os, into: next, transform: transform)
+        gather(actions, as_, into: act, transform: nil)
+        gather(rewards, 1, into: rew, transform: nil)
+        gather(terminatedFlags, 1, into: term, transform: nil)
         return TransitionBatch(observations: obs, actions: act, rewards: rew, nextObservations: next, terminated: term)
     }
 

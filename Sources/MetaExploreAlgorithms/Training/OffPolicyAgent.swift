@@ -87,7 +87,7 @@ public final class OffPolicyAgentCore: Checkpointable {
     /// A uniformly sampled minibatch with normalized observations.
     public func sampleBatch() -> TransitionBatch {
         if let normalizer {
-            return replay.sample(settings.batchSize, using: &sampleRNG, transformObservation: normalizer.normalize(row:))
+            return replay.sample(settings.batchSize, using: &sampleRNG, transformObservation: normalizer.rowNormalizer())
         }
         return replay.sample(settings.batchSize, using: &sampleRNG)
     }

@@ -173,7 +173,7 @@ public final class OffPolicyTrainer<Agent: OffPolicyAgent, Environment: Training
         while step < schedule.totalSteps {
             if stop.isRequested { break }
             if observation == nil {
-                observation = environment.reset(seed: resetRNG.next())
+                observation = try environment.reset(seed: resetRNG.next())
                 episodeReturn = 0
                 episodeLength = 0
                 agent.startEpisode()
@@ -182,7 +182,7 @@ public final class OffPolicyTrainer<Agent: OffPolicyAgent, Environment: Training
             let action = step < schedule.warmupSteps
                 ? (0..<agent.actionSize).map { _ in warmupRNG.uniform(-1, 1) }
                 : agent.act(obs, explore: true)
-            let result = environment.step(environment.scaledAction(action))
+            let result = try environment.step(environment.scaledAction(action))
             agent.observe(Transition(observation: obs, action: action, reward: result.reward,
                                      nextObservation: result.observation, terminated: result.terminated,
                                      truncated: result.truncated))
@@ -213,7 +213,7 @@ public final class OffPolicyTrainer<Agent: OffPolicyAgent, Environment: Training
 
             var evaluated: EvaluationResult?
             if schedule.evalEpisodes > 0 && step % schedule.evalInterval == 0 {
-                evaluated = evaluate()
+                evaluated = try evaluate()
                 evaluations.append(evaluated!)
             }
             if step % schedule.logInterval == 0 || evaluated != nil {
@@ -243,13 +243,13 @@ public final class OffPolicyTrainer<Agent: OffPolicyAgent, Environment: Training
     }
 
     /// Runs the deterministic policy for `evalEpisodes` episodes on the evaluation environment.
-    public func evaluate() -> EvaluationResult {
+    public func evaluate() throws -> EvaluationResult {
         var returns: [Double] = []
         for k in 0..<schedule.evalEpisodes {
-            var obs = evaluationEnvironment.reset(seed: evaluationSeed &+ UInt64(k))
+            var obs = try evaluationEnvironment.reset(seed: evaluationSeed &+ UInt64(k))
             var total = 0.0
             while true {
-                let r = evaluationEnvironment.step(evaluationEnvironment.scaledAction(agent.act(obs, explore: false)))
+                let r = try evaluationEnvironment.step(evaluationEnvironment.scaledAction(agent.act(obs, explore: false)))
                 total += r.reward
                 if r.terminated || r.truncated { break }
                 obs = r.observation

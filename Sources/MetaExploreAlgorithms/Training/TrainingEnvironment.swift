@@ -11,9 +11,9 @@ public protocol TrainingEnvironment: AnyObject {
     var actionHigh: [Double] { get }
     /// Starts an episode; the runner always passes a seed drawn from its own stream, so episodes are reproducible
     /// and a resumed run sees the same episode starts as an uninterrupted one.
-    func reset(seed: UInt64) -> [Double]
+    func reset(seed: UInt64) throws -> [Double]
     /// Applies an action (in the environment's units, inside the bounds).
-    func step(_ action: [Double]) -> EnvironmentStep
+    func step(_ action: [Double]) throws -> EnvironmentStep
 }
 
 /// The result of one environment step.

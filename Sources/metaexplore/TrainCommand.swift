@@ -1,0 +1,113 @@
+import ArgumentParser
+import Foundation
+import MetaExplore
+
+/// `metaexplore train`: one training run in a run folder (config, versions, CSV/JSONL/TensorBoard logs, checkpoints).
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train an agent (default: DDPG on Pendulum-v1, the ddpg-pendulum preset).",
+        discussion: """
+            The configuration is a preset (--preset), a YAML file (--config) or an algorithm's defaults (--algo), then
+            --env/--steps/--seed, then every --set key=value (dotted keys, e.g. --set learner.tau=0.005).
+            Ctrl-C finishes the current step, writes a checkpoint and exits; --resume continues the run exactly.
+            """)
+
+    @Option(help: "Algorithm: \(Experiments.algorithms.joined(separator: ", ")).") var algo: String?
+    @Option(help: "A built-in preset (see `metaexplore list`).") var preset: String?
+    @Option(help: "A YAML configuration file.") var config: String?
+    @Option(help: "Environment id, e.g. HalfCheetah-v5.") var env: String?
+    @Option(help: "Total environment steps.") var steps: Int?
+    @Option(help: "Seed of the run.") var seed: UInt64?
+    @Option(name: .customLong("set"), help: "Override a setting: key=value (repeatable).") var overrides: [String] = []
+    @Option(help: "Run folder (default: runs/<algorithm>-<env>-seed<seed>-<time>).") var out: String?
+    @Flag(help: "Continue the run in --out from its latest checkpoint.") var resume = false
+    @Flag(help: "No live progress line.") var quiet = false
+
+    func validate() throws {
+        if resume {
+            guard out != nil else { throw ValidationError("--resume needs --out (the run folder to continue)") }
+            guard algo == nil, preset == nil, config == nil, env == nil, seed == nil, overrides.isEmpty else {
+                throw ValidationError("--resume takes its configuration from the run folder; only --steps may change")
+            }
+        }
+        if let steps, steps < 1 { throw ValidationError("--steps must be at least 1, got \(steps)") }
+    }
+
+    func run() throws {
+        let folder: URL
+        let summary: TrainingSummary
+        if resume {
+            folder = URL(fileURLWithPath: out!)
+            summary = try Experiments.train(nil, in: folder, resume: true, totalSteps: steps, showProgress: !quiet)
+        } else {
+            var all: [String] = []
+            if let env { all.append("environment=\(env)") }
+            if let steps { all.append("run.totalSteps=\(steps)") }
+            if let seed { all.append("run.seed=\(seed)") }
+            all += overrides
+            let resolved = try Experiments.configuration(
+                algorithm: algo, preset: preset ?? (algo == nil && config == nil ? "ddpg-pendulum" : nil),
+                file: config.map { URL(fileURLWithPath: $0) }, overrides: all)
+            folder = URL(fileURLWithPath: out ?? defaultFolder(resolved))
+            summary = try Experiments.train(resolved, in: folder, showProgress: !quiet)
+        }
+        if let last = summary.evaluations.last {
+            print(String(format: "final evaluation at step %d: return %.2f ± %.2f over %d episodes", last.step, last.mean,
+                         last.standardDeviation, last.returns.count))
+        }
+        if let why = summary.interruption { print("stopped early (\(why)); resume with: metaexplore train --resume --out \(folder.path)") }
+        print("run folder: \(folder.path)  (tensorboard --logdir \(folder.path))")
+    }
+
+    private func defaultFolder(_ c: AnyExperimentConfiguration) -> String {
+        let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: .current, formatOptions: [.withYear, .withMonth, .withDay, .withTime])
+        let seed: UInt64
+        switch c {
+        case .ddpg(let d): seed = d.run.seed
+        case .td3(let t): seed = t.run.seed
+        }
+        return "runs/\(c.algorithm)-\(TrainingSession.environmentName(c))-seed\(seed)-\(stamp)"
+    }
+}
+
+/// `metaexplore eval`: the deterministic policy of a run or checkpoint over some episodes.
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Evaluate a trained policy (a run folder or a checkpoint file).")
+
+    @Option(name: .customLong("run"), help: "A run folder (uses checkpoints/latest.safetensors).") var runFolder: String?
+    @Option(help: "A checkpoint file (.safetensors).") var checkpoint: String?
+    @Option(help: "Episodes (default: the run's evalEpisodes).") var episodes: Int?
+    @Option(help: "Seed of the evaluation episodes.") var seed: UInt64?
+
+    func validate() throws {
+        guard (runFolder == nil) != (checkpoint == nil) else { throw ValidationError("give exactly one of --run or --checkpoint") }
+        if let episodes, episodes < 1 { throw ValidationError("--episodes must be at least 1, got \(episodes)") }
+    }
+
+    func run() throws {
+        let url = checkpoint.map { URL(fileURLWithPath: $0) }
+            ?? URL(fileURLWithPath: runFolder!).appendingPathComponent("checkpoints/latest.safetensors")
+        let result = try Experiments.evaluate(checkpoint: url, episodes: episodes, seed: seed)
+        for (i, r) in result.returns.enumerated() { print(String(format: "episode %d: %.3f", i, r)) }
+        print(String(format: "return %.3f ± %.3f over %d episodes (checkpoint step %d)", result.mean,
+                     result.standardDeviation, result.returns.count, result.step))
+    }
+}
+
+/// `metaexplore list`: what can be named on the command line.
+struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List algorithms, environments and presets.")
+
+    func run() throws {
+        print("algorithms: \(Experiments.algorithms.joined(separator: ", "))")
+        print("environments:")
+        for spec in Registry.specs { print("  \(spec.id)  (time limit \(spec.maxEpisodeSteps))") }
+        print("presets:")
+        for name in Presets.names {
+            let summary = (try? Experiments.configuration(preset: name)).map {
+                "\($0.algorithm) on \(TrainingSession.environmentName($0))"
+            } ?? ""
+            print("  \(name)  \(summary)")
+        }
+    }
+}
