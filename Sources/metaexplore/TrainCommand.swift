@@ -9,7 +9,8 @@ struct Train: ParsableCommand {
         discussion: """
             The configuration is a preset (--preset), a YAML file (--config) or an algorithm's defaults (--algo), then
             --env/--steps/--seed, then every --set key=value (dotted keys, e.g. --set learner.tau=0.005).
-            Ctrl-C finishes the current step, writes a checkpoint and exits; --resume continues the run exactly.
+            Ctrl-C finishes the current episode, writes a checkpoint and exits (a second Ctrl-C exits at once);
+            --resume continues the run exactly: the result equals an uninterrupted run with the same seed.
             """)
 
     @Option(help: "Algorithm: \(Experiments.algorithms.joined(separator: ", ")).") var algo: String?

@@ -53,22 +53,20 @@ public enum Experiments {
         _ configuration: AnyExperimentConfiguration?, in directory: URL, resume: Bool = false, totalSteps: Int? = nil,
         showProgress: Bool = true, handleSignals: Bool = true
     ) throws -> TrainingSummary {
-        let store = try SafeTensorsCheckpointStore(directory: directory.appendingPathComponent("checkpoints"))
-        var options = TrainingSessionOptions(outputDirectory: directory, checkpointSink: store)
-        options.versions = environmentVersions
-        options.showProgress = showProgress
-        options.handleSignals = handleSignals
+        // Everything is checked before anything is created on disk.
+        let latest = directory.appendingPathComponent("checkpoints/latest.safetensors")
+        var resumeState: CheckpointState?
         var config: AnyExperimentConfiguration
         if resume {
-            guard FileManager.default.fileExists(atPath: store.latestURL.path) else {
+            guard FileManager.default.fileExists(atPath: latest.path) else {
                 throw TrainingSetupError.noCheckpoint(directory.path)
             }
-            let state = try SafeTensorsCheckpointStore.read(store.latestURL)
+            let state = try SafeTensorsCheckpointStore.read(latest)
             guard let yaml = state.metadata["config"] else {
                 throw CheckpointStateError.missingMetadata("config")
             }
             config = try ConfigurationLoader.loadAny(yaml: yaml, overrides: totalSteps.map { ["run.totalSteps=\($0)"] } ?? [])
-            options.resumeFrom = state
+            resumeState = state
         } else {
             guard let c = configuration else {
                 throw ExperimentError.conflictingOptions("a new run needs a configuration")
@@ -79,6 +77,12 @@ public enum Experiments {
             config = c
             if let totalSteps { config = try ConfigurationLoader.loadAny(yaml: ConfigurationLoader.yaml(c), overrides: ["run.totalSteps=\(totalSteps)"]) }
         }
+        _ = try Registry.spec(TrainingSession.environmentName(config))  // an unknown id fails here, with suggestions
+        let store = try SafeTensorsCheckpointStore(directory: directory.appendingPathComponent("checkpoints"))
+        var options = TrainingSessionOptions(outputDirectory: directory, checkpointSink: store, resumeFrom: resumeState)
+        options.versions = environmentVersions
+        options.showProgress = showProgress
+        options.handleSignals = handleSignals
         return try TrainingSession.run(config, options: options) { try GymnasiumTrainingEnvironment(id: $0) }
     }
 
@@ -100,11 +104,10 @@ public enum Experiments {
         _ agent: A, _ env: GymnasiumTrainingEnvironment, _ evalEnv: GymnasiumTrainingEnvironment,
         _ schedule: TrainingSchedule, _ state: CheckpointState, seed: UInt64?
     ) throws -> EvaluationResult {
-        var s = schedule
-        if let seed { s.seed = seed }
-        let trainer = OffPolicyTrainer(agent: agent, environment: env, evaluationEnvironment: evalEnv, schedule: s,
+        let trainer = OffPolicyTrainer(agent: agent, environment: env, evaluationEnvironment: evalEnv, schedule: schedule,
                                        runDirectory: nil, checkpointSink: nil, stop: StopRequest(), progress: nil)
         try trainer.restoreState(state)
+        if let seed { trainer.evaluationSeed = seed }
         return try trainer.evaluate()
     }
 

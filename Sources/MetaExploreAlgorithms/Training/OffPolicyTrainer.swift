@@ -121,7 +121,9 @@ public final class OffPolicyTrainer<Agent: OffPolicyAgent, Environment: Training
     public private(set) var evaluations: [EvaluationResult] = []
     private var warmupRNG: RandomStream
     private var resetRNG: RandomStream
-    private let evaluationSeed: UInt64
+    /// Seed of the evaluation episodes' starts (episode k resets with `evaluationSeed + k`); derived from the run's
+    /// seed, so every evaluation of a run sees the same starts. `metaexplore eval --seed` sets it.
+    public var evaluationSeed: UInt64
     private var recentReturns: [Double] = []
     private var observation: [Double]?
     private var episodeReturn = 0.0
@@ -170,8 +172,12 @@ public final class OffPolicyTrainer<Agent: OffPolicyAgent, Environment: Training
         var lastLogTime = startTime, lastLogStep = step
         defer { progress?.finish() }
 
+        // Stops and periodic checkpoints wait for the end of the current episode (at most one episode of steps):
+        // the simulator's internal state is not part of a checkpoint, so a checkpoint taken between episodes is
+        // one a resumed run continues from exactly.
+        var checkpointDue = false
         while step < schedule.totalSteps {
-            if stop.isRequested { break }
+            if stop.isRequested && observation == nil { break }
             if observation == nil {
                 observation = try environment.reset(seed: resetRNG.next())
                 episodeReturn = 0
@@ -223,9 +229,11 @@ public final class OffPolicyTrainer<Agent: OffPolicyAgent, Environment: Training
                 try log(evaluation: evaluated, wallTime: now - startTime, stepsPerSecond: rate)
                 (lastLogTime, lastLogStep) = (now, step)
             }
-            if schedule.checkpointInterval > 0 && step % schedule.checkpointInterval == 0 && step < schedule.totalSteps
+            if schedule.checkpointInterval > 0 && step % schedule.checkpointInterval == 0 { checkpointDue = true }
+            if checkpointDue && observation == nil && step < schedule.totalSteps
                 && !stop.isRequested {  // a stop writes its own checkpoint right after
                 try checkpoint(.periodic)
+                checkpointDue = false
             }
             progress?.update(step: step, trainReturn: recentMean, evalReturn: evaluations.last?.mean)
         }

@@ -1,8 +1,8 @@
 import Foundation
 import Synchronization
 
-/// A thread-safe "please stop" flag: the runner checks it between environment steps, so a stop request finishes
-/// the current step (and its updates), writes a checkpoint and returns normally.
+/// A thread-safe "please stop" flag: the runner checks it between environment steps and stops at the end of the
+/// current episode (so that the checkpoint it writes resumes exactly), then returns normally.
 public final class StopRequest: @unchecked Sendable {
     private let lock = NSLock()
     private var reason: String?
