@@ -34,7 +34,9 @@ let package = Package(
         .target(name: "CMetaExploreKernels"),
         .target(name: "MetaExploreTensor", dependencies: ["CBLAS", "CMetaExploreKernels", "MetaExploreRandom"]),
         .target(name: "MetaExploreNN", dependencies: ["MetaExploreTensor", "MetaExploreRandom"]),
-        .target(name: "MetaExploreAlgorithms", dependencies: ["MetaExploreTensor", "MetaExploreNN", "MetaExploreRandom"]),
+        .target(
+            name: "MetaExploreAlgorithms",
+            dependencies: ["MetaExploreTensor", "MetaExploreNN", "MetaExploreRandom", "MetaExploreEnvironments"]),
         .target(name: "MetaExploreEnvironments", dependencies: ["CMuJoCo", "MetaExploreRandom"]),
         .target(
             name: "MetaExplore",
@@ -51,6 +53,10 @@ let package = Package(
         .testTarget(
             name: "MetaExploreEnvironmentsTests", dependencies: ["MetaExploreEnvironments"],
             resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "MetaPolicyGradientTests",
+            dependencies: ["MetaExploreAlgorithms", "MetaExploreEnvironments", "MetaExploreNN", "MetaExploreTensor",
+                           "MetaExploreRandom"]),
     ],
     swiftLanguageModes: [.v5]
 )
