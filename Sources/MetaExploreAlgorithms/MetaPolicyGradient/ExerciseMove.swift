@@ -21,11 +21,11 @@ public func exerciseMove<S: Student>(from student: S, on data: TransitionBatch, 
 public func minibatch(of data: TransitionBatch, size: Int, using rng: inout RandomStream) -> TransitionBatch {
     guard data.size > size else { return data }
     let idx = (0..<size).map { _ in rng.int(below: data.size) }
-    return TransitionBatch(observations: data.observations.gather(indices: idx, axis: 0),
-                           actions: data.actions.gather(indices: idx, axis: 0),
-                           rewards: data.rewards.gather(indices: idx, axis: 0),
-                           nextObservations: data.nextObservations.gather(indices: idx, axis: 0),
-                           terminated: data.terminated.gather(indices: idx, axis: 0))
+    return TransitionBatch(observations: selectRows(data.observations, idx),
+                           actions: selectRows(data.actions, idx),
+                           rewards: selectRows(data.rewards, idx),
+                           nextObservations: selectRows(data.nextObservations, idx),
+                           terminated: selectRows(data.terminated, idx))
 }
 
 /// Rolls out a student's deterministic policy μ for `steps` environment steps (D1 of Algorithm 1 lines 2 and 7:

@@ -101,10 +101,10 @@ public struct TeacherEpisode {
 
     /// The rows in `indices` (REINFORCE "with sub-sampling for the efficiency purpose", Sec. 4.1 after Eq. 4).
     public func subset(_ indices: [Int]) -> TeacherEpisode {
-        TeacherEpisode(observations: observations.gather(indices: indices, axis: 0),
-                       studentActions: studentActions.gather(indices: indices, axis: 0),
-                       features: features?.gather(indices: indices, axis: 0),
-                       rawActions: rawActions.gather(indices: indices, axis: 0))
+        TeacherEpisode(observations: selectRows(observations, indices),
+                       studentActions: selectRows(studentActions, indices),
+                       features: features.map { selectRows($0, indices) },
+                       rawActions: selectRows(rawActions, indices))
     }
 }
 

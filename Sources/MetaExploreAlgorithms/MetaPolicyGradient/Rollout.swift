@@ -117,3 +117,9 @@ public func transitionBatch(_ steps: [RolloutStep], normalize: ([Double]) -> [Do
         nextObservations: Tensor(shape: [n, obsSize], doubles: next, dtype: .float32),
         terminated: Tensor(shape: [n, 1], doubles: steps.map { $0.terminated ? 1 : 0 }, dtype: .float32))
 }
+
+/// The rows `indices` of a tensor [N, ...] (repeats allowed), as a new tensor [indices.count, ...].
+func selectRows(_ t: Tensor, _ indices: [Int]) -> Tensor {
+    let inner = t.shape.dropFirst().reduce(1, *)
+    return t.gather(indices: indices.flatMap { repeatElement($0, count: inner) }, axis: 0)
+}
