@@ -106,7 +106,8 @@ public final class MetaPolicyGradientIteration<S: Student> {
 
     /// Lines 5–9 of Algorithm 1 (and R̂π ← R̂π′ of line 10 under `.previousLookahead`). Runs `initialize` first
     /// when R̂π is not known yet. D0 is drawn through `exploration`, D1 through `evaluation` (they may be the same
-    /// cursor).
+    /// cursor). Under `.freshRollout` the caller re-estimates R̂π with `refreshStudentReturn` after its line-10
+    /// updates; otherwise R̂π ← R̂π′ here.
     @discardableResult
     public func run(student: S, exploration: RolloutCursor, evaluation: RolloutCursor,
                     sink: TransitionSink) throws -> MetaPolicyGradientReport {
@@ -144,8 +145,7 @@ public final class MetaPolicyGradientIteration<S: Student> {
                                      updates: c.resolvedExerciseSteps, batchSize: c.exerciseBatchSize, using: &rng)
 
         // Line 7: D1 from π′, R̂π′, and the meta-reward.
-        var d1: [RolloutStep] = []
-        d1 = try rollOut(student: lookahead, cursor: evaluation, steps: c.evaluationSteps,
+        let d1 = try rollOut(student: lookahead, cursor: evaluation, steps: c.evaluationSteps,
                          resetFirst: c.resetBeforeEvaluation, normalize: normalize, sink: { _ in })
         let rHatPiPrime = estimateReturn(d1, estimate: c.returnEstimate)
         let reward = metaReward(lookaheadReturn: rHatPiPrime, studentReturn: rHatPi)
