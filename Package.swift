@@ -63,6 +63,10 @@ let package = Package(
             name: "MetaExploreEnvironmentsTests", dependencies: ["MetaExploreEnvironments"],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "MetaExploreAlgorithmsTests", dependencies: ["MetaExploreAlgorithms"]),
+        .testTarget(
+            name: "MetaPolicyGradientTests",
+            dependencies: ["MetaExploreAlgorithms", "MetaExploreEnvironments", "MetaExploreNN", "MetaExploreTensor",
+                           "MetaExploreRandom"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -96,3 +96,40 @@ public final class DDPGLearner {
         return DDPGUpdateMetrics(criticLoss: criticLoss.item, actorLoss: actorLoss.item, meanQ: q.mean().item)
     }
 }
+
+// MARK: - Copies (used by the "exercise move" of the meta-policy gradient, Xu et al. 2018, Algorithm 1 line 6)
+
+extension DDPGLearner {
+    /// The observation size the networks take.
+    public var observationSize: Int { actor.network.layers[0].inputSize }
+
+    /// The action size the actor produces.
+    public var actionSize: Int { actor.network.layers[actor.network.layers.count - 1].outputSize }
+
+    /// A deep copy: same configuration, same actor/critic/target parameters, same Adam moments and step counts,
+    /// same update counter. Updating the copy leaves `self` untouched and vice versa.
+    public func clone() -> DDPGLearner {
+        // The initializer draws fresh weights from this throwaway stream; every one of them is overwritten below.
+        var scratch = RandomStream(seed: 0)
+        let copy = DDPGLearner(observationSize: observationSize, actionSize: actionSize, configuration: configuration,
+                               using: &scratch)
+        copy.copyState(from: self)
+        return copy
+    }
+
+    /// Overwrites this learner's parameters, target parameters, optimizer state and update counter with those of
+    /// `other` (same architecture). Values are copied, no storage is shared.
+    public func copyState(from other: DDPGLearner) {
+        actor.copyParameters(from: other.actor)
+        critic.copyParameters(from: other.critic)
+        targetActor.copyParameters(from: other.targetActor)
+        targetCritic.copyParameters(from: other.targetCritic)
+        do {
+            try actorOptimizer.loadState(Dictionary(uniqueKeysWithValues: other.actorOptimizer.stateTensors.map { ($0.name, $0.tensor) }))
+            try criticOptimizer.loadState(Dictionary(uniqueKeysWithValues: other.criticOptimizer.stateTensors.map { ($0.name, $0.tensor) }))
+        } catch {
+            preconditionFailure("DDPGLearner.copyState: optimizer state does not match: \(error)")
+        }
+        updates = other.updates
+    }
+}

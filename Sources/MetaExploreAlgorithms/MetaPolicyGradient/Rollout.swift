@@ -1,0 +1,125 @@
+import MetaExploreEnvironments
+import MetaExploreRandom
+import MetaExploreTensor
+
+/// One environment transition as the meta-policy gradient hands it to the replay buffer (Xu et al. 2018,
+/// Algorithm 1 line 9: B ← B ∪ D0 ∪ D1).
+///
+/// Observations are the environment's raw observations (normalization is the buffer's/runner's business); `action`
+/// is what was executed, in the student's [−1, 1] space (for a teacher: the clipped sample). `terminated` and
+/// `truncated` are kept apart, as the replay buffer stores them.
+public struct RolloutStep: Sendable, Equatable {
+    public enum Source: String, Sendable, Codable { case teacher, student }
+    public var observation: [Double]
+    public var action: [Double]
+    public var reward: Double
+    public var nextObservation: [Double]
+    public var terminated: Bool
+    public var truncated: Bool
+    /// Who acted: the teacher πe (D0) or the (look-ahead) student (D1).
+    public var source: Source
+
+    public init(observation: [Double], action: [Double], reward: Double, nextObservation: [Double],
+                terminated: Bool, truncated: Bool, source: Source) {
+        self.observation = observation
+        self.action = action
+        self.reward = reward
+        self.nextObservation = nextObservation
+        self.terminated = terminated
+        self.truncated = truncated
+        self.source = source
+    }
+}
+
+/// Where the receiver of D0 and D1 plugs in (the runner's replay buffer).
+public typealias TransitionSink = (RolloutStep) -> Void
+
+/// An environment together with its current observation, stepping on across calls and resetting itself when an
+/// episode ends (as the rollouts of OpenAI baselines' DDPG do). D0 and D1 may share one cursor (one stream of
+/// experience, as in baselines) or use two (the teacher's and the student's episodes kept apart).
+///
+/// Student actions are in [−1, 1]; `actionScale` maps them onto the environment's action box (low + (a + 1)/2 ·
+/// (high − low)), which for Gymnasium's symmetric boxes is a ↦ a·high — the rescaling baselines' DDPG applies.
+public final class RolloutCursor {
+    public let environment: Environment
+    public private(set) var observation: [Double]
+    /// Return and length of the episode in progress.
+    public private(set) var episodeReturn = 0.0
+    public private(set) var episodeLength = 0
+    /// Returns of the episodes finished through this cursor, oldest first.
+    public private(set) var finishedEpisodeReturns: [Double] = []
+    /// Seed stream for resets (each reset draws a fresh 64-bit seed from it).
+    private var resetSeeds: RandomStream
+    private let low: [Double], high: [Double]
+
+    /// Starts a cursor at `observation` (the runner already reset the environment).
+    public init(environment: Environment, observation: [Double], resetSeeds: RandomStream) {
+        self.environment = environment
+        self.observation = observation
+        self.resetSeeds = resetSeeds
+        let box = environment.actionSpace.box ?? Box.unbounded(environment.actionSpace.flatCount)
+        low = box.low
+        high = box.high
+    }
+
+    /// Resets the environment (seed drawn from `resetSeeds`) and starts a cursor there.
+    public convenience init(environment: Environment, resetSeeds: RandomStream) throws {
+        var seeds = resetSeeds
+        let first = try environment.reset(seed: seeds.next())
+        self.init(environment: environment, observation: first.observation, resetSeeds: seeds)
+    }
+
+    /// Maps an action in [−1, 1] to the environment's box (identity for unbounded dimensions).
+    public func environmentAction(_ action: [Double]) -> [Double] {
+        action.indices.map { i in
+            guard low[i].isFinite && high[i].isFinite else { return action[i] }
+            return low[i] + (action[i] + 1) / 2 * (high[i] - low[i])
+        }
+    }
+
+    /// Executes `action` (in [−1, 1]), returns the transition, and resets the environment when the episode ends.
+    public func step(_ action: [Double], source: RolloutStep.Source) throws -> RolloutStep {
+        let result = try environment.step(environmentAction(action))
+        let transition = RolloutStep(observation: observation, action: action, reward: result.reward,
+                                     nextObservation: result.observation, terminated: result.terminated,
+                                     truncated: result.truncated, source: source)
+        episodeReturn += result.reward
+        episodeLength += 1
+        if result.done {
+            finishedEpisodeReturns.append(episodeReturn)
+            try restart()
+        } else {
+            observation = result.observation
+        }
+        return transition
+    }
+
+    /// Abandons the episode in progress (its partial return is not recorded) and resets the environment.
+    public func restart() throws {
+        observation = try environment.reset(seed: resetSeeds.next()).observation
+        episodeReturn = 0
+        episodeLength = 0
+    }
+}
+
+/// Builds a float32 `TransitionBatch` from rollout steps, passing observations through `normalize` (the same map the
+/// student is trained under).
+public func transitionBatch(_ steps: [RolloutStep], normalize: ([Double]) -> [Double] = { $0 }) -> TransitionBatch {
+    precondition(!steps.isEmpty, "transitionBatch: no transitions")
+    let n = steps.count
+    let obs = steps.flatMap { normalize($0.observation) }
+    let next = steps.flatMap { normalize($0.nextObservation) }
+    let obsSize = obs.count / n, actSize = steps[0].action.count
+    return TransitionBatch(
+        observations: Tensor(shape: [n, obsSize], doubles: obs, dtype: .float32),
+        actions: Tensor(shape: [n, actSize], doubles: steps.flatMap(\.action), dtype: .float32),
+        rewards: Tensor(shape: [n, 1], doubles: steps.map(\.reward), dtype: .float32),
+        nextObservations: Tensor(shape: [n, obsSize], doubles: next, dtype: .float32),
+        terminated: Tensor(shape: [n, 1], doubles: steps.map { $0.terminated ? 1 : 0 }, dtype: .float32))
+}
+
+/// The rows `indices` of a tensor [N, ...] (repeats allowed), as a new tensor [indices.count, ...].
+func selectRows(_ t: Tensor, _ indices: [Int]) -> Tensor {
+    let inner = t.shape.dropFirst().reduce(1, *)
+    return t.gather(indices: indices.flatMap { repeatElement($0, count: inner) }, axis: 0)
+}
