@@ -3,7 +3,7 @@
 #include <string.h>
 
 // Largest product handled here (beyond it OpenBLAS's packing pays off).
-#define ME_GEMM_MAX_DIM 160
+#define ME_GEMM_MAX_DIM 512
 
 // The kernel body, instantiated once per instruction set with its vector width W (floats per register) and NV
 // vectors per row block. B is read as a k×n row-major panel; A(i, p) is read as a scalar and broadcast. Blocks of

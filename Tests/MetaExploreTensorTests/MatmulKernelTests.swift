@@ -23,7 +23,7 @@ import MetaExploreTensor
     }
 
     @Test(arguments: [(1, 16, 3), (3, 17, 5), (4, 64, 17), (5, 70, 64), (64, 64, 64), (67, 48, 9), (64, 6, 64),
-                      (64, 1, 70), (2, 33, 1), (130, 160, 40), (200, 64, 64)])
+                      (64, 1, 70), (2, 33, 1), (130, 160, 40), (200, 64, 64), (100, 300, 400), (100, 400, 23), (37, 512, 300), (600, 64, 64)])
     func float32ProductsMatchFloat64Reference(shape: (Int, Int, Int)) {
         let (m, n, k) = shape
         var rng = RandomStream(seed: UInt64(m * 10_000 + n * 100 + k))

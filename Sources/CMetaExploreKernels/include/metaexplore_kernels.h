@@ -20,7 +20,7 @@ float me_sum_f32(const float *x, size_t n);
 
 // Small single-precision matrix products, row-major: C[m×n] (+)= op(A)·op(B), op = transpose when the flag is set.
 // Returns 0 without touching C when the CPU lacks AVX2+FMA or the shape is not one it handles well (n < 16, an
-// extent above 160); the caller then uses BLAS. A transposed B is copied into a k×n panel first.
+// extent above 512); the caller then uses BLAS. A transposed B is copied into a k×n panel first.
 // Each C element is one FMA chain over k in increasing order, so the AVX-512 and AVX2 variants agree to the bit.
 int me_sgemm_small(int trans_a, int trans_b, size_t m, size_t n, size_t k, const float *a, size_t lda,
                    const float *b, size_t ldb, float *c, size_t ldc, int accumulate);

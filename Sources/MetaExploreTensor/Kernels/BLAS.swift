@@ -25,7 +25,7 @@ enum BLAS {
         _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
         _ c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool = false
     ) {
-        // Small products (all extents ≤ 160) go to our own AVX-512/AVX2 kernel: OpenBLAS's packing overhead dominates
+        // Products with all extents ≤ 512 and n ≥ 16 go to our own AVX-512/AVX2 kernel: OpenBLAS's packing overhead dominates
         // there, and some CPUs get its slower generic kernels. It declines when the CPU lacks AVX2+FMA.
         if me_sgemm_small(transA ? 1 : 0, transB ? 1 : 0, m, n, k, a, lda, b, ldb, c, ldc, accumulate ? 1 : 0) != 0 {
             return
