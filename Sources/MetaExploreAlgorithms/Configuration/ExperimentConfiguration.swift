@@ -109,7 +109,7 @@ public struct TD3Configuration: ExperimentConfiguration {
 
     /// The settings of the paper (Fujimoto et al. 2018, Sec. 6.1, Table 3): 400-300 networks, Adam 1e-3,
     /// batch 100, τ 0.005, γ 0.99, exploration N(0, 0.1), target smoothing N(0, 0.2) clipped to 0.5, policy delay 2,
-    /// 10 000 initial random steps (1 000 for Hopper, Walker2d and Ant in the paper), evaluation every 5 000
+    /// 10 000 initial random steps (the paper's choice for HalfCheetah and Ant; 1 000 for the other tasks), evaluation every 5 000
     /// steps over 10 episodes, 10⁶ steps, raw observations.
     public static var paper: TD3Configuration { TD3Configuration() }
 

@@ -111,8 +111,8 @@ public enum Presets {
         """,
         "td3-paper": """
         # TD3 with the settings of Fujimoto et al. 2018 (Sec. 6.1, Table 3). Choose the task with
-        # --set environment=<name>; the paper uses 1000 initial random steps for Hopper, Walker2d and Ant
-        # (--set agent.warmupSteps=1000) and 10000 for the other tasks.
+        # --set environment=<name>; the paper uses 10000 initial random steps for HalfCheetah and Ant and 1000 for
+        # the other tasks (--set agent.warmupSteps=1000).
         algorithm: td3
         environment: HalfCheetah-v5
         learner:
