@@ -9,6 +9,7 @@
 //   MetaExploreNN             layers, parameter collections, optimizers, distributions, safetensors checkpoints
 //   MetaExploreEnvironments   Gymnasium-style environments, spaces, wrappers, vector envs, MuJoCo tasks
 //   MetaExploreAlgorithms     students (DDPG, TD3), replay, the training runner, learned-exploration methods
+//   MetaExploreAnalysis       PNG plots, bitmap font, statistics, results tables, parallel experiment grids
 //   MetaExplore               umbrella module re-exporting all of the above
 //   metaexplore               the command-line tool (a thin layer over the library)
 import PackageDescription
@@ -36,11 +37,12 @@ let package = Package(
         .target(name: "MetaExploreNN", dependencies: ["MetaExploreTensor", "MetaExploreRandom"]),
         .target(name: "MetaExploreAlgorithms", dependencies: ["MetaExploreTensor", "MetaExploreNN", "MetaExploreRandom"]),
         .target(name: "MetaExploreEnvironments", dependencies: ["CMuJoCo", "MetaExploreRandom"]),
+        .target(name: "MetaExploreAnalysis", dependencies: ["MetaExploreRandom"]),
         .target(
             name: "MetaExplore",
             dependencies: [
                 "MetaExploreRandom", "MetaExploreTensor", "MetaExploreNN", "MetaExploreEnvironments",
-                "MetaExploreAlgorithms",
+                "MetaExploreAlgorithms", "MetaExploreAnalysis",
             ]),
         .executableTarget(
             name: "metaexplore",
@@ -51,6 +53,7 @@ let package = Package(
         .testTarget(
             name: "MetaExploreEnvironmentsTests", dependencies: ["MetaExploreEnvironments"],
             resources: [.copy("Fixtures")]),
+        .testTarget(name: "MetaExploreAnalysisTests", dependencies: ["MetaExploreAnalysis"]),
     ],
     swiftLanguageModes: [.v5]
 )
