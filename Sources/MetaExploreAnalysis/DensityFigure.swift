@@ -113,9 +113,9 @@ public struct DensityFigure: Sendable {
     public func render() -> Image {
         let s = textScale, charH = BitmapFont.glyphHeight * s
         let box = DensityGrid.bounds(of: panels.map(\.points))
-        let xt = AxisTicks(lo: (xRange ?? box.x).lowerBound, hi: (xRange ?? box.x).upperBound, target: 4)
-        let yt = AxisTicks(lo: (yRange ?? box.y).lowerBound, hi: (yRange ?? box.y).upperBound, target: 4)
         let xr = xRange ?? box.x, yr = yRange ?? box.y
+        let xt = AxisTicks.within(lo: xr.lowerBound, hi: xr.upperBound, target: 4)
+        let yt = AxisTicks.within(lo: yr.lowerBound, hi: yr.upperBound, target: 4)
         let grids = panels.map { DensityGrid(points: $0.points, xRange: xr, yRange: yr, nx: bins, ny: bins) }
         let fmax = grids.flatMap { g in g.counts.map { g.total == 0 ? 0 : Double($0) / Double(g.total) } }.max() ?? 0
         func level(_ f: Double) -> Double? {

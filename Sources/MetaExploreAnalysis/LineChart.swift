@@ -146,17 +146,16 @@ public struct LineChart: Sendable {
                 if let b = se.band, b.lower[i].isFinite, b.upper[i].isFinite { ys += [b.lower[i], b.upper[i]] }
             }
         }
-        let xt = xRange.map { AxisTicks(lo: $0.lowerBound, hi: $0.upperBound, target: 6) }
-            ?? AxisTicks(lo: xs.min() ?? 0, hi: xs.max() ?? 1, target: 6)
-        let yt = yRange.map { AxisTicks(lo: $0.lowerBound, hi: $0.upperBound, target: 6) }
-            ?? AxisTicks(lo: ys.min() ?? 0, hi: ys.max() ?? 1, target: 6)
-        let xr = xRange ?? (xt.lower...xt.upper), yr = yRange ?? (yt.lower...yt.upper)
+        // The x axis spans the data exactly; the y axis gets a small margin. Ticks are nice values inside.
+        let xr = xRange ?? LineChart.span(xs, padding: 0), yr = yRange ?? LineChart.span(ys, padding: 0.04)
+        let xt = AxisTicks.within(lo: xr.lowerBound, hi: xr.upperBound, target: 6)
+        let yt = AxisTicks.within(lo: yr.lowerBound, hi: yr.upperBound, target: 6)
         // Layout.
         let yLabelWidth = yt.values.map { BitmapFont.size(of: yt.label($0), scale: s).width }.max() ?? 0
         let top = title.isEmpty ? 15 : 20 + charH + charH / 2
         let left = 14 + yLabelWidth + (yLabel.isEmpty ? 0 : charH + 14)
         let bottom = 14 + charH + (xLabel.isEmpty ? 0 : charH + 14)
-        let rightEdge = BitmapFont.size(of: xt.label(xt.upper), scale: s).width / 2 + 10
+        let rightEdge = BitmapFont.size(of: xt.label(xt.upper), scale: s).width / 2 + 14
         let rect = PixelRect(x: left, y: top, width: max(10, width - left - rightEdge), height: max(10, height - top - bottom))
         let map = AxisMapping(rect: rect, xRange: xr, yRange: yr)
         img.drawAxes(map, xTicks: xt, yTicks: yt, scale: s)
@@ -187,6 +186,15 @@ public struct LineChart: Sendable {
         if !yLabel.isEmpty { img.drawTextVertical(yLabel, x: 10 + charH / 2, y: rect.y + rect.height / 2, scale: s) }
         if legend != .none && !series.isEmpty { drawLegend(&img, rect: rect) }
         return img
+    }
+
+    /// `min...max` of finite values widened by `padding` of the span on each side (a unit range if empty
+    /// or a small symmetric one if all values are equal).
+    static func span(_ vs: [Double], padding: Double) -> ClosedRange<Double> {
+        guard let lo = vs.min(), let hi = vs.max() else { return 0...1 }
+        if hi - lo < 1e-12 * max(1, abs(lo)) { let d = lo == 0 ? 1 : abs(lo) * 0.1; return (lo - d)...(hi + d) }
+        let p = (hi - lo) * padding
+        return (lo - p)...(hi + p)
     }
 
     func drawLegend(_ img: inout Image, rect: PixelRect) {

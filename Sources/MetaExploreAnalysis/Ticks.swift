@@ -44,6 +44,28 @@ public struct AxisTicks: Sendable, Equatable {
         decimals = max(0, -exponent)
     }
 
+    init(values: [Double], step: Double, decimals: Int) {
+        self.values = values
+        self.step = step
+        self.decimals = decimals
+    }
+
+    /// Ticks that lie inside `lo...hi` (the axis is not widened), at least `minCount` of them when a finer
+    /// 1-2-5 step allows it: the target number of intervals is raised until enough ticks fall inside.
+    public static func within(lo: Double, hi: Double, target: Int = 5, minCount: Int = 3) -> AxisTicks {
+        let a = min(lo, hi), b = max(lo, hi)
+        var t = max(1, target), best = AxisTicks(lo: a, hi: b, target: t)
+        func inside(_ x: AxisTicks) -> [Double] {
+            let eps = 1e-9 * max(x.step, b - a)
+            return x.values.filter { $0 >= a - eps && $0 <= b + eps }
+        }
+        while inside(best).count < minCount && t < 4 * max(1, target) {
+            t += 1
+            best = AxisTicks(lo: a, hi: b, target: t)
+        }
+        return AxisTicks(values: inside(best), step: best.step, decimals: best.decimals)
+    }
+
     /// The label of a tick value: fixed decimals for ordinary magnitudes, a k/M suffix for large
     /// round values (e.g. 250000 → "250k", 1500000 → "1.5M"), and never "-0".
     public func label(_ v: Double) -> String { AxisTicks.format(v, decimals: decimals, step: step) }

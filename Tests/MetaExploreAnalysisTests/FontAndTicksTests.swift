@@ -71,3 +71,13 @@ import MetaExploreAnalysis
         }
     }
 }
+
+@Suite struct TicksWithinTests {
+    @Test func ticksInsideARangeAreEnoughAndInside() {
+        let t = AxisTicks.within(lo: -4.5, hi: 4.5, target: 4)
+        #expect(t.values.count >= 3 && t.values.allSatisfy { $0 >= -4.5 && $0 <= 4.5 })
+        #expect(t.values == [-4, -2, 0, 2, 4])
+        #expect(AxisTicks.within(lo: 0, hi: 1, target: 5).values == [0, 0.2, 0.4, 0.6, 0.8, 1.0])
+        #expect(AxisTicks.within(lo: -1468, hi: -12, target: 6).values == [-1400, -1200, -1000, -800, -600, -400, -200])
+    }
+}
