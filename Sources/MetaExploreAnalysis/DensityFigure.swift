@@ -127,7 +127,7 @@ public struct DensityFigure: Sendable {
         }
         // Layout.
         let yLabelW = yt.values.map { BitmapFont.size(of: yt.label($0), scale: s).width }.max() ?? 0
-        let left = 14 + charH + 12 + yLabelW + 10, gap = 24
+        let left = 14 + charH + 12 + yLabelW + 10, gap = 34
         let top = (title.isEmpty ? 10 : 20 + charH + 8) + charH + 10
         let panelStride = panelSize + charH + 10 + gap
         let barX = left + columns * panelSize + (columns - 1) * gap + 30
