@@ -63,7 +63,8 @@ public enum DensityColorMap {
 /// How cell fractions become colours.
 public enum DensityScale: Sendable {
     case linear
-    /// Logarithmic over `decades` powers of ten below the largest cell; empty cells stay white.
+    /// Logarithmic over `decades` powers of ten below the largest cell; empty cells stay white and
+    /// occupied cells below that span get the faintest tint.
     case log(decades: Double = 3)
 }
 
@@ -122,7 +123,8 @@ public struct DensityFigure: Sendable {
             guard f > 0, fmax > 0 else { return nil }
             switch scale {
             case .linear: return f / fmax
-            case let .log(decades): return max(0, 1 + log10(f / fmax) / decades)
+            // Occupied cells below the shown decades keep a faint tint, distinct from empty (white) cells.
+            case let .log(decades): return max(0.04, 1 + log10(f / fmax) / decades)
             }
         }
         // Layout.

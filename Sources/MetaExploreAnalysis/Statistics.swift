@@ -111,7 +111,7 @@ public struct AlignedCurves: Sendable {
         if let grid { g = grid } else {
             let lo = curves.compactMap { $0.steps.first }.max() ?? 0
             let hi = curves.compactMap { $0.steps.last }.min() ?? 0
-            g = hi >= lo ? Statistics.linspace(lo, hi, count: points) : []
+            g = !curves.isEmpty && hi >= lo ? Statistics.linspace(lo, hi, count: points) : []
         }
         let columns = curves.map { $0.interpolated(onto: g) }
         var m = [Double](), s = [Double](), c = [Int]()

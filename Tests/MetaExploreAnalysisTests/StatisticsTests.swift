@@ -54,6 +54,7 @@ import MetaExploreRandom
         #expect(abs(al.std[2] - (50.0).squareRoot()) < 1e-12)
         let wide = AlignedCurves([a, b], grid: [100, 250])
         #expect(wide.count == [2, 1] && wide.mean == [10, 25] && wide.std == [0, 0])
+        #expect(AlignedCurves([]).grid.isEmpty)
     }
 
     @Test func pcaRecoversTheMainAxisOfAnElongatedCloud() {
