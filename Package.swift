@@ -9,6 +9,7 @@
 //   MetaExploreNN             layers, parameter collections, optimizers, distributions, safetensors checkpoints
 //   MetaExploreEnvironments   Gymnasium-style environments, spaces, wrappers, vector envs, MuJoCo tasks
 //   MetaExploreAlgorithms     students (DDPG, TD3), replay, the training runner, learned-exploration methods
+//   MetaExploreAnalysis       PNG plots, bitmap font, statistics, results tables, parallel experiment grids
 //   MetaExplore               umbrella module re-exporting all of the above
 //   metaexplore               the command-line tool (a thin layer over the library)
 import PackageDescription
@@ -45,11 +46,12 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ],
             exclude: ["README.md"]),
+        .target(name: "MetaExploreAnalysis", dependencies: ["MetaExploreRandom"], exclude: ["README.md"]),
         .target(
             name: "MetaExplore",
             dependencies: [
                 "MetaExploreRandom", "MetaExploreTensor", "MetaExploreNN", "MetaExploreEnvironments",
-                "MetaExploreAlgorithms",
+                "MetaExploreAlgorithms", "MetaExploreAnalysis",
             ]),
         // Reusable test helpers (finite-difference gradient checks); a library target so test targets share it.
         .target(name: "MetaExploreTestSupport", dependencies: ["MetaExploreTensor", "MetaExploreRandom"]),
@@ -67,6 +69,7 @@ let package = Package(
             name: "MetaPolicyGradientTests",
             dependencies: ["MetaExploreAlgorithms", "MetaExploreEnvironments", "MetaExploreNN", "MetaExploreTensor",
                            "MetaExploreRandom"]),
+        .testTarget(name: "MetaExploreAnalysisTests", dependencies: ["MetaExploreAnalysis"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -4,3 +4,4 @@
 @_exported import MetaExploreNN
 @_exported import MetaExploreAlgorithms
 @_exported import MetaExploreEnvironments
+@_exported import MetaExploreAnalysis
