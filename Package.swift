@@ -43,7 +43,7 @@ let package = Package(
             name: "MetaExploreAlgorithms",
             dependencies: [
                 "MetaExploreTensor", "MetaExploreNN", "MetaExploreRandom", "MetaExploreEnvironments",
-                .product(name: "Yams", package: "Yams"),
+                "MetaExploreAnalysis", .product(name: "Yams", package: "Yams"),
             ],
             exclude: ["README.md"]),
         .target(name: "MetaExploreAnalysis", dependencies: ["MetaExploreRandom"], exclude: ["README.md"]),
@@ -70,6 +70,7 @@ let package = Package(
             dependencies: ["MetaExploreAlgorithms", "MetaExploreEnvironments", "MetaExploreNN", "MetaExploreTensor",
                            "MetaExploreRandom"]),
         .testTarget(name: "MetaExploreAnalysisTests", dependencies: ["MetaExploreAnalysis"]),
+        .testTarget(name: "MetaExploreTests", dependencies: ["MetaExplore"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import MetaExploreAnalysis
 
 /// The folder of one training run:
 ///

@@ -1,10 +1,12 @@
 import Foundation
 
 /// Whole-file replacement that readers never see half-written: the bytes go to a temporary file in the same
-/// directory, which is flushed and then renamed over the destination (rename is atomic within a file system).
+/// directory, which is flushed to disk and then renamed over the destination (rename is atomic within a file
+/// system). Used for every file MetaExplore replaces: run configurations, results tables, figures, grid markers.
 public enum AtomicFile {
     public static func write(_ data: Data, to url: URL) throws {
         let directory = url.deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))")
         guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temporary.path])

@@ -1,0 +1,138 @@
+import Foundation
+import MetaExploreAlgorithms
+import MetaExploreAnalysis
+
+/// A paper-style experiment: algorithms × environments × seeds, each job one `metaexplore train` run, with the
+/// reference numbers to print beside ours.
+public struct ReproductionPlan: Sendable {
+    public var name: String
+    public var title: String
+    public var algorithms: [String]
+    public var environments: [String]
+    public var seeds: [Int]
+    /// The `train` arguments of one job (without `--out`), e.g. `["--preset", "ddpg-pendulum", "--seed", "3"]`.
+    public var trainArguments: @Sendable (_ algorithm: String, _ environment: String, _ seed: Int) -> [String]
+    /// Reference values per algorithm and environment, printed in the table (e.g. "−123 ± 10").
+    public var references: [String: [String: String]]
+    /// Where the references come from.
+    public var referenceSource: String
+
+    public init(name: String, title: String, algorithms: [String], environments: [String], seeds: [Int],
+                references: [String: [String: String]] = [:], referenceSource: String = "",
+                trainArguments: @escaping @Sendable (String, String, Int) -> [String]) {
+        self.name = name
+        self.title = title
+        self.algorithms = algorithms
+        self.environments = environments
+        self.seeds = seeds
+        self.references = references
+        self.referenceSource = referenceSource
+        self.trainArguments = trainArguments
+    }
+}
+
+/// Runs reproduction plans as parallel grids of training processes, resumably, and writes their results: a table in
+/// Markdown and CSV (mean ± std and a 95% bootstrap confidence interval of the final evaluation return, with the
+/// references) and one learning-curve PNG per environment (one line and ±1 std band per algorithm).
+public enum Reproduction {
+    /// The built-in plans, by name.
+    public static var plans: [String: ReproductionPlan] {
+        var all: [String: ReproductionPlan] = [:]
+        for plan in builtIn { all[plan.name] = plan }
+        return all
+    }
+
+    static let builtIn: [ReproductionPlan] = [
+        ReproductionPlan(
+            name: "pendulum-students", title: "DDPG and TD3 on Pendulum-v1 (20k steps)",
+            algorithms: ["ddpg", "td3"], environments: ["Pendulum-v1"], seeds: [0, 1, 2, 3, 4],
+            references: ["ddpg": ["Pendulum-v1": "≈ −150"], "td3": ["Pendulum-v1": "≈ −150"]],
+            referenceSource: "RL-Zoo (DDPG/TD3/SAC on Pendulum-v1 reach about −152 in 20k steps, γ 0.98)"
+        ) { algorithm, env, seed in
+            algorithm == "ddpg"
+                ? ["--preset", "ddpg-pendulum", "--env", env, "--steps", "20000", "--seed", "\(seed)"]
+                : ["--preset", "td3-paper", "--env", env, "--steps", "20000", "--seed", "\(seed)",
+                   "--set", "agent.warmupSteps=1000", "--set", "run.evalInterval=2000"]
+        },
+        ReproductionPlan(
+            name: "td3-mujoco", title: "TD3 (Fujimoto et al. 2018 settings) on MuJoCo, 300k steps",
+            algorithms: ["td3"], environments: ["HalfCheetah-v5", "Hopper-v5", "InvertedDoublePendulum-v5"],
+            seeds: [0, 1, 2],
+            references: ["td3": ["HalfCheetah-v5": "9637 (1M)", "Hopper-v5": "3564 (1M)",
+                                 "InvertedDoublePendulum-v5": "9337 (1M)"]],
+            referenceSource: "Fujimoto et al. 2018, Table 1 (1M steps, v1 environments)"
+        ) { _, env, seed in
+            ["--preset", "td3-paper", "--env", env, "--steps", "300000", "--seed", "\(seed)",
+             "--set", "agent.warmupSteps=\(env.hasPrefix("HalfCheetah") || env.hasPrefix("Ant") ? 10000 : 1000)"]
+        },
+    ]
+
+    /// What a finished grid produced.
+    public struct Outcome {
+        public var table: ResultsTable
+        public var report: GridReport
+        public var figures: [URL]
+        public var failures: [(job: ExperimentJob, error: String)]
+    }
+
+    /// Runs (or resumes) `plan` under `root` with at most `maxParallel` training processes of `executable`, then
+    /// writes `results.md`, `results.csv`, `plan.json` and `curve-<environment>.png` into `root`. Jobs finished
+    /// earlier are skipped; a job folder left by an interrupted run is continued with `--resume`.
+    public static func run(_ plan: ReproductionPlan, root: URL, executable: String, maxParallel: Int,
+                           extraArguments: [String] = [], showProgress: Bool = true) throws -> Outcome {
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        let jobs = ExperimentGrid.jobs(algorithms: plan.algorithms, environments: plan.environments, seeds: plan.seeds)
+        let arguments = plan.trainArguments
+        let progress: @Sendable (GridProgress) -> Void = { p in if showProgress { ExperimentGrid.printProgress(p) } }
+        let command: @Sendable (ExperimentJob, URL) -> [String] = { job, folder in
+            let checkpoint = folder.appendingPathComponent("checkpoints/latest.safetensors")
+            if FileManager.default.fileExists(atPath: checkpoint.path) {
+                return [executable, "train", "--resume", "--out", folder.path, "--quiet"]
+            }
+            // A folder without a checkpoint holds nothing worth keeping: start over in it.
+            for name in ["config.yaml", "versions.json", "progress.csv", "progress.jsonl", "tb"] {
+                try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
+            }
+            return [executable, "train"] + arguments(job.algorithm, job.environment, job.seed) + extraArguments
+                + ["--out", folder.path, "--quiet"]
+        }
+        let grid = ExperimentGrid(root: root, jobs: jobs, maxParallel: maxParallel, progress: progress, command: command)
+        let report = grid.run()
+        let collected = grid.collect(ExperimentGrid.csvReader(stepColumn: "step", valueColumn: "eval_return"))
+        var failures: [(ExperimentJob, String)] = report.failed.map { ($0.job, "exit \($0.record.exitStatus)") }
+        for c in collected { if case .failure(let e) = c.result { failures.append((c.job, "\(e)")) } }
+
+        let table = ResultsTable(collected.resultsEntries(paper: plan.references))
+        let header = "# \(plan.title)\n\nFinal evaluation return (deterministic policy), mean ± std over seeds, and a 95% "
+            + "percentile-bootstrap confidence interval of the mean (10 000 resamples).\n"
+            + (plan.referenceSource.isEmpty ? "" : "References: \(plan.referenceSource).\n") + "\n"
+        let times = collected.map { "- \($0.job.name): \(String(format: "%.0f", $0.wallClockSeconds)) s" }.joined(separator: "\n")
+        try AtomicFile.write(header + table.markdown() + "\n\nWall-clock time per run:\n\n" + times + "\n",
+                             to: root.appendingPathComponent("results.md"))
+        try AtomicFile.write(table.csv(), to: root.appendingPathComponent("results.csv"))
+        let planInfo: [String: Any] = [
+            "name": plan.name, "title": plan.title, "algorithms": plan.algorithms, "environments": plan.environments,
+            "seeds": plan.seeds, "extra_arguments": extraArguments, "references": plan.references,
+            "metaexplore": RunDirectory.metaExploreVersion,
+        ]
+        try AtomicFile.write(try JSONSerialization.data(withJSONObject: planInfo, options: [.prettyPrinted, .sortedKeys]),
+                             to: root.appendingPathComponent("plan.json"))
+
+        var figures: [URL] = []
+        for env in plan.environments {
+            var series: [ChartSeries] = []
+            for (i, algorithm) in plan.algorithms.enumerated() {
+                let curves = collected.curves(algorithm: algorithm, environment: env)
+                guard !curves.isEmpty else { continue }
+                series.append(ChartSeries(name: "\(algorithm) (n=\(curves.count))", aligned: AlignedCurves(curves),
+                                          color: Color.series(i)))
+            }
+            guard !series.isEmpty else { continue }
+            let url = root.appendingPathComponent("curve-\(env).png")
+            try LineChart(title: "\(env): evaluation return", xLabel: "environment steps", yLabel: "return",
+                          series: series).write(to: url)
+            figures.append(url)
+        }
+        return Outcome(table: table, report: report, figures: figures, failures: failures)
+    }
+}

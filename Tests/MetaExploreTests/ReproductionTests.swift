@@ -1,0 +1,38 @@
+import Foundation
+import MetaExplore
+import Testing
+
+/// `Reproduction` end to end through the real `metaexplore` executable (built next to the test bundle by
+/// `swift build --build-tests`): parallel training processes, results table and figure, and a second invocation
+/// that skips finished jobs.
+@Suite struct ReproductionTests {
+    static var executable: String {
+        URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+            .appendingPathComponent("metaexplore").path
+    }
+
+    @Test func tinyGridWritesTableFigureAndResumes() throws {
+        let exe = Self.executable
+        try #require(FileManager.default.isExecutableFile(atPath: exe),
+                     "metaexplore not found at \(exe); build it with `swift build -c release --build-tests`")
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("me-repro-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let plan = ReproductionPlan(
+            name: "tiny", title: "tiny", algorithms: ["ddpg"], environments: ["Pendulum-v1"], seeds: [0, 1],
+            references: ["ddpg": ["Pendulum-v1": "ref"]]
+        ) { _, env, seed in
+            ["--preset", "ddpg-pendulum", "--env", env, "--seed", "\(seed)", "--steps", "600",
+             "--set", "agent.warmupSteps=200", "--set", "run.evalInterval=300", "--set", "run.evalEpisodes=1"]
+        }
+        let first = try Reproduction.run(plan, root: root, executable: exe, maxParallel: 2, showProgress: false)
+        #expect(first.failures.isEmpty, "\(first.failures)")
+        #expect(first.report.succeeded.count == 2)
+        let markdown = try String(contentsOf: root.appendingPathComponent("results.md"), encoding: .utf8)
+        #expect(markdown.contains("| Pendulum-v1 | ddpg |") && markdown.contains("| 2 | ref |"))
+        let png = try Data(contentsOf: root.appendingPathComponent("curve-Pendulum-v1.png"))
+        #expect(png.prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]))
+        let second = try Reproduction.run(plan, root: root, executable: exe, maxParallel: 2, showProgress: false)
+        #expect(second.report.skipped.count == 2 && second.report.succeeded.isEmpty)
+        #expect(second.table.markdown() == first.table.markdown())
+    }
+}
