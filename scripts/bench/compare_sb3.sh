@@ -25,11 +25,15 @@ fi
 bash scripts/setup.sh >/dev/null
 swift build -c release --product metaexplore >/dev/null
 
-echo "[compare_sb3] Stable-Baselines3 ($STEPS timed steps per env)" >&2
-sb3=$(OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 "$VENV/bin/python" scripts/bench/sb3_ddpg_speed.py --envs "$ENVS" --steps "$STEPS")
-echo "[compare_sb3] MetaExplore" >&2
-ours=$(.build/release/metaexplore bench train --envs "$ENVS" --steps "$STEPS")
-echo "$ours" | grep -v '^train_steps_per_second' >&2 || true
+# The two sides alternate per environment, so a change of machine load affects both.
+sb3=""
+ours=""
+for env in ${ENVS//,/ }; do
+  echo "[compare_sb3] $env: Stable-Baselines3 ($STEPS timed steps)" >&2
+  sb3+=$(OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 "$VENV/bin/python" scripts/bench/sb3_ddpg_speed.py --envs "$env" --steps "$STEPS")$'\n'
+  echo "[compare_sb3] $env: MetaExplore" >&2
+  ours+=$(.build/release/metaexplore bench train --envs "$env" --steps "$STEPS" | grep '^train_steps_per_second')$'\n'
+done
 
 python3 - "$sb3" "$ours" <<'PY'
 import json, sys
