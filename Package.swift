@@ -52,12 +52,15 @@ let package = Package(
             dependencies: [
                 "MetaExploreRandom", "MetaExploreTensor", "MetaExploreNN", "MetaExploreEnvironments",
                 "MetaExploreAlgorithms", "MetaExploreAnalysis",
-            ]),
+            ],
+            exclude: ["README.md"]),
         // Reusable test helpers (finite-difference gradient checks); a library target so test targets share it.
-        .target(name: "MetaExploreTestSupport", dependencies: ["MetaExploreTensor", "MetaExploreRandom"]),
+        .target(
+            name: "MetaExploreTestSupport", dependencies: ["MetaExploreTensor", "MetaExploreRandom"], exclude: ["README.md"]),
         .executableTarget(
             name: "metaexplore",
-            dependencies: ["MetaExplore", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["MetaExplore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            exclude: ["README.md"]),
         .testTarget(name: "MetaExploreRandomTests", dependencies: ["MetaExploreRandom"]),
         .testTarget(name: "MetaExploreTensorTests", dependencies: ["MetaExploreTensor", "MetaExploreTestSupport"]),
         .testTarget(name: "MetaExploreNNTests", dependencies: ["MetaExploreNN", "MetaExploreTestSupport"]),
