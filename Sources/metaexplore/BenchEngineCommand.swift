@@ -14,8 +14,14 @@ struct BenchEngine: ParsableCommand {
     @Option(help: "Calls per repeat.")
     var iterations: Int = 200
 
+    @Option(help: "Run one measurement only: matmul, mlp or ddpg.")
+    var only: String?
+
     func validate() throws {
         guard repeats > 0, iterations > 0 else { throw ValidationError("--repeats and --iterations must be positive") }
+        if let only, !["matmul", "mlp", "ddpg"].contains(only) {
+            throw ValidationError("--only takes matmul, mlp or ddpg, got '\(only)'")
+        }
     }
 
     func run() throws {
@@ -26,16 +32,22 @@ struct BenchEngine: ParsableCommand {
 
         let a = Tensor.randomNormal([64, 64], using: &rng)
         let b = Tensor.randomNormal([64, 64], using: &rng)
-        let matmulUs = medianMicroseconds(repeats: repeats, iterations: iterations * 5) { _ = a.matmul(b) }
-        print(String(format: "matmul_64x64x64_us=%.2f", matmulUs))
+        if only == nil || only == "matmul" {
+            let matmulUs = medianMicroseconds(repeats: repeats, iterations: iterations * 5) { _ = a.matmul(b) }
+            print(String(format: "matmul_64x64x64_us=%.2f", matmulUs))
+        }
 
         let mlp = MLP(inputSize: 64, hiddenSizes: [64, 64], outputSize: 64, using: &rng)
         let x = Tensor.randomNormal([64, 64], using: &rng)
-        let mlpUs = medianMicroseconds(repeats: repeats, iterations: iterations) {
-            let loss = mlp(x).squared().mean()
-            _ = gradients(of: loss, wrt: mlp.parameters)
+        if only == nil || only == "mlp" {
+            let parameters = mlp.parameters
+            let mlpUs = medianMicroseconds(repeats: repeats, iterations: iterations) {
+                let loss = mlp(x).squared().mean()
+                _ = gradients(of: loss, wrt: parameters)
+            }
+            print(String(format: "mlp_64x64_forward_backward_batch64_us=%.2f", mlpUs))
         }
-        print(String(format: "mlp_64x64_forward_backward_batch64_us=%.2f", mlpUs))
+        guard only == nil || only == "ddpg" else { return }
 
         let (obs, act, batchSize) = (17, 6, 64)
         let learner = DDPGLearner(observationSize: obs, actionSize: act, using: &rng)

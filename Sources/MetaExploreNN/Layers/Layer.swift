@@ -9,6 +9,9 @@ import MetaExploreTensor
 public protocol Layer: AnyObject {
     /// Parameters with their names, in a fixed order.
     var namedParameters: [(name: String, tensor: Tensor)] { get }
+    /// The parameters in `namedParameters` order (the default builds them from `namedParameters`; layers used on
+    /// hot paths return a list gathered once).
+    var parameters: [Tensor] { get }
 }
 
 extension Layer {

@@ -16,6 +16,8 @@ public final class MLP: Layer {
     public let norms: [LayerNorm]
     public let activation: Activation
     public let outputActivation: Activation
+    /// The parameters in `namedParameters` order, gathered once: calls must not rebuild the dotted names.
+    private var ownParameters: [Tensor] = []
 
     public init(
         inputSize: Int, hiddenSizes: [Int], outputSize: Int, activation: Activation = .relu,
@@ -34,7 +36,10 @@ public final class MLP: Layer {
         norms = layerNorm ? hiddenSizes.map { LayerNorm($0, dtype: dtype) } : []
         self.activation = activation
         self.outputActivation = outputActivation
+        ownParameters = namedParameters.map(\.tensor)
     }
+
+    public var parameters: [Tensor] { ownParameters }
 
     public var namedParameters: [(name: String, tensor: Tensor)] {
         var out: [(name: String, tensor: Tensor)] = []
@@ -45,11 +50,11 @@ public final class MLP: Layer {
         return out
     }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor { forward(x, parameters: parameters) }
+    public func callAsFunction(_ x: Tensor) -> Tensor { forward(x, parameters: ownParameters) }
 
     /// The network with substitute parameters in `namedParameters` order.
     public func forward(_ x: Tensor, parameters p: [Tensor]) -> Tensor {
-        precondition(p.count == namedParameters.count, "MLP.forward: \(p.count) parameters, expected \(namedParameters.count)")
+        precondition(p.count == ownParameters.count, "MLP.forward: \(p.count) parameters, expected \(ownParameters.count)")
         var h = x
         var k = 0
         for (i, layer) in layers.enumerated() {
