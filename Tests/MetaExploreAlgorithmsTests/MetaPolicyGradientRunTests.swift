@@ -143,6 +143,49 @@ import Testing
         }
     }
 
+    /// Requests a stop when the first periodic checkpoint arrives (as Ctrl-C during a run would).
+    final class StopAtFirstCheckpoint: CheckpointSink {
+        let stop: StopRequest
+        var states: [(CheckpointReason, Int, CheckpointState)] = []
+        init(stop: StopRequest) { self.stop = stop }
+        func writeCheckpoint(_ state: CheckpointState, step: Int, reason: CheckpointReason) throws {
+            states.append((reason, step, state))
+            stop.request(reason: "test")
+        }
+    }
+
+    /// A stop request ends the run at the current cycle's end with an `.interrupted` checkpoint; resuming from it
+    /// gives the uninterrupted run's final state.
+    @Test func aStopRequestEndsTheCycleAndResumesExactly() throws {
+        let config = try smallRun("meta-variance", steps: 1400, extra: ["run.checkpointInterval=600"])
+        let straight = InMemoryCheckpointSink()
+        var options = TrainingSessionOptions(checkpointSink: straight)
+        options.showProgress = false
+        options.handleSignals = false
+        try TrainingSession.run(config, options: options) { try GymnasiumTrainingEnvironment(id: $0) }
+
+        let stop = StopRequest()
+        let stopping = StopAtFirstCheckpoint(stop: stop)
+        var first = TrainingSessionOptions(checkpointSink: stopping)
+        first.stop = stop
+        first.showProgress = false
+        first.handleSignals = false
+        let summary = try TrainingSession.run(config, options: first) { try GymnasiumTrainingEnvironment(id: $0) }
+        #expect(summary.interruption == "test" && summary.steps == 800)
+        #expect(stopping.states.map(\.0) == [.periodic, .interrupted])
+
+        let resumed = InMemoryCheckpointSink()
+        var again = TrainingSessionOptions(checkpointSink: resumed, resumeFrom: stopping.states.last!.2)
+        again.showProgress = false
+        again.handleSignals = false
+        let rest = try TrainingSession.run(config, options: again) { try GymnasiumTrainingEnvironment(id: $0) }
+        #expect(rest.steps == 1400 && rest.interruption == nil)
+        let a = straight.latest!, b = resumed.latest!
+        #expect(a.tensors.map(\.name) == b.tensors.map(\.name))
+        for ((name, x), (_, y)) in zip(a.tensors, b.tensors) { #expect(x.doubles == y.doubles, "tensor \(name) differs") }
+        #expect(a.metadata == b.metadata)
+    }
+
     @Test func evaluatingACheckpointReproducesTheRunsLastEvaluation() throws {
         let folder = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
