@@ -31,7 +31,7 @@ public struct TrainingSessionOptions {
 /// ```swift
 /// let config = try ConfigurationLoader.loadPreset("td3-paper", overrides: ["environment=Hopper-v5"])
 /// let summary = try TrainingSession.run(config, options: .init(outputDirectory: URL(fileURLWithPath: "runs/hopper"))) {
-///     try MyEnvironmentAdapter(name: $0)            // called twice: training and evaluation instances
+///     try MyEnvironmentAdapter(name: $0)            // called twice (meta: three times), one instance per role
 /// }
 /// ```
 public enum TrainingSession {
@@ -68,7 +68,7 @@ public enum TrainingSession {
     }
 
     /// Trains as configured. `makeEnvironment` receives the configured environment name and is called twice
-    /// (training and evaluation instances).
+    /// (training and evaluation instances), three times for the meta-policy gradient (D0, D1 and evaluation).
     @discardableResult
     public static func run<Environment: TrainingEnvironment>(
         _ configuration: AnyExperimentConfiguration, options: TrainingSessionOptions = .init(),
