@@ -11,6 +11,15 @@ struct Train: ParsableCommand {
             --env/--steps/--seed, then every --set key=value (dotted keys, e.g. --set learner.tau=0.005).
             Ctrl-C finishes the current episode, writes a checkpoint and exits (a second Ctrl-C exits at once);
             --resume continues the run exactly: the result equals an uninterrupted run with the same seed.
+
+            Learned exploration (Xu et al. 2018, meta-policy gradient): --algo meta (a Gaussian MLP teacher),
+            meta-variance (the student's action plus learned noise) or meta-state (the teacher also reads the
+            student's normalized Q and Bellman-residual change). The student is DDPG (--set student=td3 for TD3);
+            the method's settings are under meta.* (e.g. --set meta.explorationSteps=1000). Steps count D0 and D1;
+            stops wait for the end of the current cycle. Paper presets: meta-<task>, DDPG baselines
+            ddpg-paper-<task>, for pendulum, invertedpendulum, inverteddoublependulum, hopper, halfcheetah, reacher.
+              metaexplore train --preset meta-pendulum --seed 1
+              metaexplore train --algo meta-state --env Hopper-v5 --set student=td3
             """)
 
     @Option(help: "Algorithm: \(Experiments.algorithms.joined(separator: ", ")).") var algo: String?
@@ -62,11 +71,7 @@ struct Train: ParsableCommand {
 
     private func defaultFolder(_ c: AnyExperimentConfiguration) -> String {
         let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: .current, formatOptions: [.withYear, .withMonth, .withDay, .withTime])
-        let seed: UInt64
-        switch c {
-        case .ddpg(let d): seed = d.run.seed
-        case .td3(let t): seed = t.run.seed
-        }
+        let seed = c.run.seed
         return "runs/\(c.algorithm)-\(TrainingSession.environmentName(c))-seed\(seed)-\(stamp)"
     }
 }

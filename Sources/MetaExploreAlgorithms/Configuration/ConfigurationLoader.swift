@@ -17,20 +17,37 @@ public enum ConfigurationError: Error, CustomStringConvertible, Equatable {
         case .badOverride(let o): return "cannot read override '\(o)': expected key=value with a dotted key, e.g. learner.tau=0.005"
         case .syntax(let m): return "configuration is not valid YAML: \(m)"
         case let .unknownPreset(n, available): return "no preset named '\(n)' (available: \(available.joined(separator: ", ")))"
-        case .unknownAlgorithm(let a): return "unknown algorithm '\(a)' (expected 'ddpg' or 'td3')"
+        case .unknownAlgorithm(let a):
+            return "unknown algorithm '\(a)' (expected one of \(AnyExperimentConfiguration.algorithmNames.joined(separator: ", ")))"
         }
     }
 }
 
-/// Either kind of experiment configuration, chosen by the `algorithm` key.
+/// Any kind of experiment configuration, chosen by the `algorithm` key.
 public enum AnyExperimentConfiguration: Equatable, Sendable {
     case ddpg(DDPGConfiguration)
     case td3(TD3Configuration)
+    /// `meta`, `meta-variance` or `meta-state` (Xu et al. 2018).
+    case meta(MetaPolicyGradientExperimentConfiguration)
+
+    /// Every value the `algorithm` key accepts.
+    public static let algorithmNames = [DDPGConfiguration.algorithmName, TD3Configuration.algorithmName]
+        + MetaPolicyGradientExperimentConfiguration.algorithmNames
 
     public var algorithm: String {
         switch self {
         case .ddpg: return DDPGConfiguration.algorithmName
         case .td3: return TD3Configuration.algorithmName
+        case .meta(let c): return c.algorithm
+        }
+    }
+
+    /// The run settings (budget, evaluation, checkpoints, seed).
+    public var run: RunSettings {
+        switch self {
+        case .ddpg(let c): return c.run
+        case .td3(let c): return c.run
+        case .meta(let c): return c.run
         }
     }
 }
@@ -62,7 +79,7 @@ public enum ConfigurationLoader {
         return config
     }
 
-    /// Loads either algorithm's configuration, chosen by the `algorithm` key of the file or an override.
+    /// Loads any algorithm's configuration, chosen by the `algorithm` key of the file or an override.
     public static func loadAny(yaml: String?, overrides: [String] = []) throws -> AnyExperimentConfiguration {
         var algorithm: String?
         if let yaml, let root = try compose(yaml), let mapping = root.mapping {
@@ -75,7 +92,12 @@ public enum ConfigurationLoader {
         switch algorithm {
         case DDPGConfiguration.algorithmName: return .ddpg(try load(DDPGConfiguration.self, yaml: yaml, overrides: overrides))
         case TD3Configuration.algorithmName: return .td3(try load(TD3Configuration.self, yaml: yaml, overrides: overrides))
-        case nil: throw ConfigurationError.invalidValue(key: "algorithm", message: "missing (expected 'ddpg' or 'td3')")
+        case let name? where MetaPolicyGradientExperimentConfiguration.algorithmNames.contains(name):
+            return .meta(try load(MetaPolicyGradientExperimentConfiguration.self, yaml: yaml, overrides: overrides))
+        case nil:
+            throw ConfigurationError.invalidValue(
+                key: "algorithm",
+                message: "missing (expected one of \(AnyExperimentConfiguration.algorithmNames.joined(separator: ", ")))")
         case let other?: throw ConfigurationError.unknownAlgorithm(other)
         }
     }
@@ -114,6 +136,7 @@ public enum ConfigurationLoader {
         switch config {
         case .ddpg(let c): return try yaml(c)
         case .td3(let c): return try yaml(c)
+        case .meta(let c): return try yaml(c)
         }
     }
 

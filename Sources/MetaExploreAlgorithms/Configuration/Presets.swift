@@ -46,6 +46,204 @@ public enum Presets {
           seed: 0
 
         """,
+        "ddpg-paper-halfcheetah": """
+        # The DDPG baseline of Xu et al. 2018 on HalfCheetah-v5: OpenAI baselines' DDPG with its default exploration (adaptive
+        # parameter noise, desired action stddev 0.2; Plappert et al. 2018), 64-64 networks with layer normalization, the
+        # same budget (1,500,000 environment steps) and evaluation as the meta-halfcheetah preset.
+        algorithm: ddpg
+        environment: HalfCheetah-v5
+        learner:
+          hiddenSizes: [64, 64]
+          layerNorm: true
+          actorLearningRate: 0.0001
+          criticLearningRate: 0.001
+          criticL2: 0.01
+          gamma: 0.99
+          tau: 0.01
+          rewardScale: 1.0
+        agent:
+          noise: parameter
+          noiseScale: 0.2
+          batchSize: 64
+          bufferSize: 1000000
+          warmupSteps: 0
+          updatesPerStep: 1
+          normalizeObservations: true
+          observationClip: 5.0
+        run:
+          totalSteps: 1500000
+          evalInterval: 10000
+          evalEpisodes: 10
+          checkpointInterval: 50000
+          logInterval: 1000
+          seed: 0
+
+        """,
+        "ddpg-paper-hopper": """
+        # The DDPG baseline of Xu et al. 2018 on Hopper-v5: OpenAI baselines' DDPG with its default exploration (adaptive
+        # parameter noise, desired action stddev 0.2; Plappert et al. 2018), 64-64 networks with layer normalization, the
+        # same budget (1,000,000 environment steps) and evaluation as the meta-hopper preset.
+        algorithm: ddpg
+        environment: Hopper-v5
+        learner:
+          hiddenSizes: [64, 64]
+          layerNorm: true
+          actorLearningRate: 0.0001
+          criticLearningRate: 0.001
+          criticL2: 0.01
+          gamma: 0.99
+          tau: 0.01
+          rewardScale: 1.0
+        agent:
+          noise: parameter
+          noiseScale: 0.2
+          batchSize: 64
+          bufferSize: 1000000
+          warmupSteps: 0
+          updatesPerStep: 1
+          normalizeObservations: true
+          observationClip: 5.0
+        run:
+          totalSteps: 1000000
+          evalInterval: 10000
+          evalEpisodes: 10
+          checkpointInterval: 50000
+          logInterval: 1000
+          seed: 0
+
+        """,
+        "ddpg-paper-inverteddoublependulum": """
+        # The DDPG baseline of Xu et al. 2018 on InvertedDoublePendulum-v5: OpenAI baselines' DDPG with its default exploration (adaptive
+        # parameter noise, desired action stddev 0.2; Plappert et al. 2018), 64-64 networks with layer normalization, the
+        # same budget (1,500,000 environment steps) and evaluation as the meta-inverteddoublependulum preset.
+        algorithm: ddpg
+        environment: InvertedDoublePendulum-v5
+        learner:
+          hiddenSizes: [64, 64]
+          layerNorm: true
+          actorLearningRate: 0.0001
+          criticLearningRate: 0.001
+          criticL2: 0.01
+          gamma: 0.99
+          tau: 0.01
+          rewardScale: 1.0
+        agent:
+          noise: parameter
+          noiseScale: 0.2
+          batchSize: 64
+          bufferSize: 1000000
+          warmupSteps: 0
+          updatesPerStep: 1
+          normalizeObservations: true
+          observationClip: 5.0
+        run:
+          totalSteps: 1500000
+          evalInterval: 10000
+          evalEpisodes: 10
+          checkpointInterval: 50000
+          logInterval: 1000
+          seed: 0
+
+        """,
+        "ddpg-paper-invertedpendulum": """
+        # The DDPG baseline of Xu et al. 2018 on InvertedPendulum-v5: OpenAI baselines' DDPG with its default exploration (adaptive
+        # parameter noise, desired action stddev 0.2; Plappert et al. 2018), 64-64 networks with layer normalization, the
+        # same budget (1,500,000 environment steps) and evaluation as the meta-invertedpendulum preset.
+        algorithm: ddpg
+        environment: InvertedPendulum-v5
+        learner:
+          hiddenSizes: [64, 64]
+          layerNorm: true
+          actorLearningRate: 0.0001
+          criticLearningRate: 0.001
+          criticL2: 0.01
+          gamma: 0.99
+          tau: 0.01
+          rewardScale: 1.0
+        agent:
+          noise: parameter
+          noiseScale: 0.2
+          batchSize: 64
+          bufferSize: 1000000
+          warmupSteps: 0
+          updatesPerStep: 1
+          normalizeObservations: true
+          observationClip: 5.0
+        run:
+          totalSteps: 1500000
+          evalInterval: 10000
+          evalEpisodes: 10
+          checkpointInterval: 50000
+          logInterval: 1000
+          seed: 0
+
+        """,
+        "ddpg-paper-pendulum": """
+        # The DDPG baseline of Xu et al. 2018 on Pendulum-v1: OpenAI baselines' DDPG with its default exploration (adaptive
+        # parameter noise, desired action stddev 0.2; Plappert et al. 2018), 64-64 networks with layer normalization, the
+        # same budget (900,000 environment steps) and evaluation as the meta-pendulum preset.
+        algorithm: ddpg
+        environment: Pendulum-v1
+        learner:
+          hiddenSizes: [64, 64]
+          layerNorm: true
+          actorLearningRate: 0.0001
+          criticLearningRate: 0.001
+          criticL2: 0.01
+          gamma: 0.99
+          tau: 0.01
+          rewardScale: 1.0
+        agent:
+          noise: parameter
+          noiseScale: 0.2
+          batchSize: 64
+          bufferSize: 1000000
+          warmupSteps: 0
+          updatesPerStep: 1
+          normalizeObservations: true
+          observationClip: 5.0
+        run:
+          totalSteps: 900000
+          evalInterval: 10000
+          evalEpisodes: 10
+          checkpointInterval: 50000
+          logInterval: 1000
+          seed: 0
+
+        """,
+        "ddpg-paper-reacher": """
+        # The DDPG baseline of Xu et al. 2018 on Reacher-v5: OpenAI baselines' DDPG with its default exploration (adaptive
+        # parameter noise, desired action stddev 0.2; Plappert et al. 2018), 64-64 networks with layer normalization, the
+        # same budget (700,000 environment steps) and evaluation as the meta-reacher preset.
+        algorithm: ddpg
+        environment: Reacher-v5
+        learner:
+          hiddenSizes: [64, 64]
+          layerNorm: true
+          actorLearningRate: 0.0001
+          criticLearningRate: 0.001
+          criticL2: 0.01
+          gamma: 0.99
+          tau: 0.01
+          rewardScale: 1.0
+        agent:
+          noise: parameter
+          noiseScale: 0.2
+          batchSize: 64
+          bufferSize: 1000000
+          warmupSteps: 0
+          updatesPerStep: 1
+          normalizeObservations: true
+          observationClip: 5.0
+        run:
+          totalSteps: 700000
+          evalInterval: 10000
+          evalEpisodes: 10
+          checkpointInterval: 50000
+          logInterval: 1000
+          seed: 0
+
+        """,
         "ddpg-pendulum": """
         # DDPG on Pendulum-v1 with the networks and learner settings of OpenAI baselines' DDPG
         # (Lillicrap et al. 2016; the student of Xu et al. 2018), Ornstein-Uhlenbeck exploration.
@@ -74,6 +272,300 @@ public enum Presets {
           evalInterval: 2000
           evalEpisodes: 10
           checkpointInterval: 10000
+          logInterval: 1000
+          seed: 0
+
+        """,
+        "meta-halfcheetah": """
+        # Learned exploration by meta-policy gradient (Xu et al. 2018, ICML, Algorithm 1) on HalfCheetah-v5: the Meta teacher
+        # (Gaussian MLP 64-64 with a learned log-std, Adam 1e-4) trains the exploration of a baselines DDPG student (64-64
+        # with layer normalization). Sec. 5.1: 1000 exploration steps (D0), 2000 evaluation steps (D1), 500 student training
+        # steps and 100 teacher steps per cycle, 20 cycles per epoch, 1,500,000 environment steps.
+        # Variants: --algo meta-variance / meta-state (or algorithm: ...); TD3 student: --set student=td3.
+        # Baseline at the same budget: the ddpg-paper-halfcheetah preset.
+        algorithm: meta
+        environment: HalfCheetah-v5
+        student: ddpg
+        learner:
+          hiddenSizes: [64, 64]
+          layerNorm: true
+          actorLearningRate: 0.0001
+          criticLearningRate: 0.001
+          criticL2: 0.01
+          gamma: 0.99
+          tau: 0.01
+          rewardScale: 1.0
+        agent:
+          noise: none
+          batchSize: 64
+          bufferSize: 1000000
+          normalizeObservations: true
+          observationClip: 5.0
+        meta:
+          explorationSteps: 1000
+          evaluationSteps: 2000
+          studentTrainingSteps: 500
+          exerciseBatchSize: 64
+          teacherSteps: 100
+          cyclesPerEpoch: 20
+          studentReturnSource: previousLookahead
+          returnEstimate: cumulative
+          resetBeforeEvaluation: true
+          adoptLookaheadStudent: false
+          teacher:
+            hiddenSizes: [64, 64]
+            layerNorm: true
+            learningRate: 0.0001
+        run:
+          totalSteps: 1500000
+          evalInterval: 10000
+          evalEpisodes: 10
+          checkpointInterval: 50000
+          logInterval: 1000
+          seed: 0
+
+        """,
+        "meta-hopper": """
+        # Learned exploration by meta-policy gradient (Xu et al. 2018, ICML, Algorithm 1) on Hopper-v5: the Meta teacher
+        # (Gaussian MLP 64-64 with a learned log-std, Adam 1e-4) trains the exploration of a baselines DDPG student (64-64
+        # with layer normalization). Sec. 5.1: 100 exploration steps (D0), 200 evaluation steps (D1), 50 student training
+        # steps and 1 teacher step per cycle, 20 cycles per epoch, 1,000,000 environment steps.
+        # Variants: --algo meta-variance / meta-state (or algorithm: ...); TD3 student: --set student=td3.
+        # Baseline at the same budget: the ddpg-paper-hopper preset.
+        algorithm: meta
+        environment: Hopper-v5
+        student: ddpg
+        learner:
+          hiddenSizes: [64, 64]
+          layerNorm: true
+          actorLearningRate: 0.0001
+          criticLearningRate: 0.001
+          criticL2: 0.01
+          gamma: 0.99
+          tau: 0.01
+          rewardScale: 1.0
+        agent:
+          noise: none
+          batchSize: 64
+          bufferSize: 1000000
+          normalizeObservations: true
+          observationClip: 5.0
+        meta:
+          explorationSteps: 100
+          evaluationSteps: 200
+          studentTrainingSteps: 50
+          exerciseBatchSize: 64
+          teacherSteps: 1
+          cyclesPerEpoch: 20
+          studentReturnSource: previousLookahead
+          returnEstimate: cumulative
+          resetBeforeEvaluation: true
+          adoptLookaheadStudent: false
+          teacher:
+            hiddenSizes: [64, 64]
+            layerNorm: true
+            learningRate: 0.0001
+        run:
+          totalSteps: 1000000
+          evalInterval: 10000
+          evalEpisodes: 10
+          checkpointInterval: 50000
+          logInterval: 1000
+          seed: 0
+
+        """,
+        "meta-inverteddoublependulum": """
+        # Learned exploration by meta-policy gradient (Xu et al. 2018, ICML, Algorithm 1) on InvertedDoublePendulum-v5: the Meta teacher
+        # (Gaussian MLP 64-64 with a learned log-std, Adam 1e-4) trains the exploration of a baselines DDPG student (64-64
+        # with layer normalization). Sec. 5.1: 100 exploration steps (D0), 200 evaluation steps (D1), 50 student training
+        # steps and 1 teacher step per cycle, 20 cycles per epoch, 1,500,000 environment steps.
+        # Variants: --algo meta-variance / meta-state (or algorithm: ...); TD3 student: --set student=td3.
+        # Baseline at the same budget: the ddpg-paper-inverteddoublependulum preset.
+        algorithm: meta
+        environment: InvertedDoublePendulum-v5
+        student: ddpg
+        learner:
+          hiddenSizes: [64, 64]
+          layerNorm: true
+          actorLearningRate: 0.0001
+          criticLearningRate: 0.001
+          criticL2: 0.01
+          gamma: 0.99
+          tau: 0.01
+          rewardScale: 1.0
+        agent:
+          noise: none
+          batchSize: 64
+          bufferSize: 1000000
+          normalizeObservations: true
+          observationClip: 5.0
+        meta:
+          explorationSteps: 100
+          evaluationSteps: 200
+          studentTrainingSteps: 50
+          exerciseBatchSize: 64
+          teacherSteps: 1
+          cyclesPerEpoch: 20
+          studentReturnSource: previousLookahead
+          returnEstimate: cumulative
+          resetBeforeEvaluation: true
+          adoptLookaheadStudent: false
+          teacher:
+            hiddenSizes: [64, 64]
+            layerNorm: true
+            learningRate: 0.0001
+        run:
+          totalSteps: 1500000
+          evalInterval: 10000
+          evalEpisodes: 10
+          checkpointInterval: 50000
+          logInterval: 1000
+          seed: 0
+
+        """,
+        "meta-invertedpendulum": """
+        # Learned exploration by meta-policy gradient (Xu et al. 2018, ICML, Algorithm 1) on InvertedPendulum-v5: the Meta teacher
+        # (Gaussian MLP 64-64 with a learned log-std, Adam 1e-4) trains the exploration of a baselines DDPG student (64-64
+        # with layer normalization). Sec. 5.1: 1000 exploration steps (D0), 2000 evaluation steps (D1), 500 student training
+        # steps and 100 teacher steps per cycle, 20 cycles per epoch, 1,500,000 environment steps.
+        # Variants: --algo meta-variance / meta-state (or algorithm: ...); TD3 student: --set student=td3.
+        # Baseline at the same budget: the ddpg-paper-invertedpendulum preset.
+        algorithm: meta
+        environment: InvertedPendulum-v5
+        student: ddpg
+        learner:
+          hiddenSizes: [64, 64]
+          layerNorm: true
+          actorLearningRate: 0.0001
+          criticLearningRate: 0.001
+          criticL2: 0.01
+          gamma: 0.99
+          tau: 0.01
+          rewardScale: 1.0
+        agent:
+          noise: none
+          batchSize: 64
+          bufferSize: 1000000
+          normalizeObservations: true
+          observationClip: 5.0
+        meta:
+          explorationSteps: 1000
+          evaluationSteps: 2000
+          studentTrainingSteps: 500
+          exerciseBatchSize: 64
+          teacherSteps: 100
+          cyclesPerEpoch: 20
+          studentReturnSource: previousLookahead
+          returnEstimate: cumulative
+          resetBeforeEvaluation: true
+          adoptLookaheadStudent: false
+          teacher:
+            hiddenSizes: [64, 64]
+            layerNorm: true
+            learningRate: 0.0001
+        run:
+          totalSteps: 1500000
+          evalInterval: 10000
+          evalEpisodes: 10
+          checkpointInterval: 50000
+          logInterval: 1000
+          seed: 0
+
+        """,
+        "meta-pendulum": """
+        # Learned exploration by meta-policy gradient (Xu et al. 2018, ICML, Algorithm 1) on Pendulum-v1: the Meta teacher
+        # (Gaussian MLP 64-64 with a learned log-std, Adam 1e-4) trains the exploration of a baselines DDPG student (64-64
+        # with layer normalization). Sec. 5.1: 100 exploration steps (D0), 200 evaluation steps (D1), 50 student training
+        # steps and 1 teacher step per cycle, 20 cycles per epoch, 900,000 environment steps.
+        # Variants: --algo meta-variance / meta-state (or algorithm: ...); TD3 student: --set student=td3.
+        # Baseline at the same budget: the ddpg-paper-pendulum preset.
+        algorithm: meta
+        environment: Pendulum-v1
+        student: ddpg
+        learner:
+          hiddenSizes: [64, 64]
+          layerNorm: true
+          actorLearningRate: 0.0001
+          criticLearningRate: 0.001
+          criticL2: 0.01
+          gamma: 0.99
+          tau: 0.01
+          rewardScale: 1.0
+        agent:
+          noise: none
+          batchSize: 64
+          bufferSize: 1000000
+          normalizeObservations: true
+          observationClip: 5.0
+        meta:
+          explorationSteps: 100
+          evaluationSteps: 200
+          studentTrainingSteps: 50
+          exerciseBatchSize: 64
+          teacherSteps: 1
+          cyclesPerEpoch: 20
+          studentReturnSource: previousLookahead
+          returnEstimate: cumulative
+          resetBeforeEvaluation: true
+          adoptLookaheadStudent: false
+          teacher:
+            hiddenSizes: [64, 64]
+            layerNorm: true
+            learningRate: 0.0001
+        run:
+          totalSteps: 900000
+          evalInterval: 10000
+          evalEpisodes: 10
+          checkpointInterval: 50000
+          logInterval: 1000
+          seed: 0
+
+        """,
+        "meta-reacher": """
+        # Learned exploration by meta-policy gradient (Xu et al. 2018, ICML, Algorithm 1) on Reacher-v5: the Meta teacher
+        # (Gaussian MLP 64-64 with a learned log-std, Adam 1e-4) trains the exploration of a baselines DDPG student (64-64
+        # with layer normalization). Sec. 5.1: 100 exploration steps (D0), 200 evaluation steps (D1), 50 student training
+        # steps and 1 teacher step per cycle, 20 cycles per epoch, 700,000 environment steps.
+        # Variants: --algo meta-variance / meta-state (or algorithm: ...); TD3 student: --set student=td3.
+        # Baseline at the same budget: the ddpg-paper-reacher preset.
+        algorithm: meta
+        environment: Reacher-v5
+        student: ddpg
+        learner:
+          hiddenSizes: [64, 64]
+          layerNorm: true
+          actorLearningRate: 0.0001
+          criticLearningRate: 0.001
+          criticL2: 0.01
+          gamma: 0.99
+          tau: 0.01
+          rewardScale: 1.0
+        agent:
+          noise: none
+          batchSize: 64
+          bufferSize: 1000000
+          normalizeObservations: true
+          observationClip: 5.0
+        meta:
+          explorationSteps: 100
+          evaluationSteps: 200
+          studentTrainingSteps: 50
+          exerciseBatchSize: 64
+          teacherSteps: 1
+          cyclesPerEpoch: 20
+          studentReturnSource: previousLookahead
+          returnEstimate: cumulative
+          resetBeforeEvaluation: true
+          adoptLookaheadStudent: false
+          teacher:
+            hiddenSizes: [64, 64]
+            layerNorm: true
+            learningRate: 0.0001
+        run:
+          totalSteps: 700000
+          evalInterval: 10000
+          evalEpisodes: 10
+          checkpointInterval: 50000
           logInterval: 1000
           seed: 0
 

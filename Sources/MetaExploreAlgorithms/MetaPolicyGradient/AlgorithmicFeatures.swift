@@ -100,3 +100,27 @@ public final class AlgorithmicFeatures<S: ValueStudent> {
         return Tensor(shape: [q.count, 2], doubles: values, dtype: .float32)
     }
 }
+
+extension AlgorithmicFeatures where S: Checkpointable {
+    /// Saves the running Q statistics, the current φ₂ and the kept previous student (under `prefix + "last_student."`).
+    public func saveState(into state: inout CheckpointState, prefix: String) {
+        state.setDoubles(prefix + "q_statistics", [qCount, qMean, qM2, residualChange])
+        state.set(prefix + "has_last_student", lastStudent != nil)
+        lastStudent?.saveState(into: &state, prefix: prefix + "last_student.")
+    }
+
+    /// Restores what `saveState` wrote; `template` (any student of the same architecture) is cloned to hold the
+    /// previous student when one was saved.
+    public func restoreState(from state: CheckpointState, prefix: String, template: S) throws {
+        let q = try state.doubles(prefix + "q_statistics")
+        guard q.count == 4 else { throw CheckpointStateError.incompatible("\(prefix)q_statistics has \(q.count) values") }
+        (qCount, qMean, qM2, residualChange) = (q[0], q[1], q[2], q[3])
+        if try state.value(prefix + "has_last_student", as: Bool.self) {
+            let last = lastStudent ?? template.clone()
+            try last.restoreState(from: state, prefix: prefix + "last_student.")
+            lastStudent = last
+        } else {
+            lastStudent = nil
+        }
+    }
+}

@@ -57,6 +57,8 @@ public final class MetaPolicyGradientIteration<S: Student> {
     private var lastEvaluation: [RolloutStep] = []
     private let beginFeatures: ((S, TransitionBatch?) -> Void)?
     private let computeFeatures: ((Tensor, Tensor, S) -> Tensor)?
+    /// The `AlgorithmicFeatures<S>` behind the closures above (Meta (state)), kept for checkpoints.
+    private var featureObject: AnyObject?
 
     init(configuration: MetaPolicyGradientConfiguration, observationSize: Int, actionSize: Int,
          teacher: (any ExplorationTeacher)?, rng: RandomStream, normalize: @escaping ([Double]) -> [Double],
@@ -186,5 +188,76 @@ extension MetaPolicyGradientIteration where S: ValueStudent {
                   actionSize: student.actionSize, teacher: teacher, rng: rng, normalize: normalize,
                   beginFeatures: features.map { f in { f.beginIteration(student: $0, referenceBatch: $1) } },
                   computeFeatures: features.map { f in { f.features(observations: $0, studentActions: $1, student: $2) } })
+        featureObject = features
+    }
+}
+
+extension MetaPolicyGradientIteration where S: ValueStudent & Checkpointable {
+    /// Saves everything the iterations carry from one to the next: the teacher's parameters and Adam state, the
+    /// meta-reward statistics, R̂π, the iteration count, the generator (D0 sampling, exercise-move minibatches), the
+    /// last D1 (Meta (state)'s reference batch) and the algorithmic-feature statistics with the kept student.
+    public func saveState(into state: inout CheckpointState, prefix: String) {
+        state.add(prefix: prefix + "teacher.", teacher.namedParameters)
+        state.add(prefix: prefix + "teacher_optimizer.", trainer.optimizer.stateTensors)
+        let n = trainer.normalizer
+        state.setDoubles(prefix + "meta_reward_statistics", [n.baseline, n.count, n.mean, n.m2])
+        if let studentReturn { state.setDoubles(prefix + "student_return", [studentReturn]) } else {
+            state.setDoubles(prefix + "student_return", [])
+        }
+        state.set(prefix + "iterations", iterations)
+        state.setGenerator(prefix + "rng", rng)
+        saveRollout(lastEvaluation, into: &state, prefix: prefix + "last_evaluation.")
+        (featureObject as? AlgorithmicFeatures<S>)?.saveState(into: &state, prefix: prefix + "features.")
+    }
+
+    /// Restores what `saveState` wrote (an iteration built from the same configuration); `student` is the
+    /// (already restored) student, a template for the features' kept copy.
+    public func restoreState(from state: CheckpointState, prefix: String, student: S) throws {
+        try state.restore(prefix: prefix + "teacher.", into: teacher.namedParameters)
+        try trainer.optimizer.loadState(state.tensors(prefix: prefix + "teacher_optimizer."))
+        let m = try state.doubles(prefix + "meta_reward_statistics")
+        guard m.count == 4 else { throw CheckpointStateError.incompatible("\(prefix)meta_reward_statistics") }
+        trainer.normalizer.restore(baseline: m[0], count: m[1], mean: m[2], m2: m[3])
+        studentReturn = try state.doubles(prefix + "student_return").first
+        iterations = try state.value(prefix + "iterations")
+        rng = try state.generator(prefix + "rng")
+        lastEvaluation = try loadRollout(from: state, prefix: prefix + "last_evaluation.")
+        if let f = featureObject as? AlgorithmicFeatures<S> {
+            try f.restoreState(from: state, prefix: prefix + "features.", template: student)
+        }
+    }
+}
+
+/// Stores rollout steps as float64 tensors (exact) under `prefix`.
+func saveRollout(_ steps: [RolloutStep], into state: inout CheckpointState, prefix: String) {
+    state.set(prefix + "count", steps.count)
+    guard let first = steps.first else { return }
+    let n = steps.count, o = first.observation.count, a = first.action.count
+    func add(_ name: String, _ values: [Double], _ width: Int) {
+        state.add(prefix + name, Tensor(shape: [n, width], doubles: values, dtype: .float64), copy: false)
+    }
+    add("observations", steps.flatMap(\.observation), o)
+    add("actions", steps.flatMap(\.action), a)
+    add("rewards", steps.map(\.reward), 1)
+    add("next_observations", steps.flatMap(\.nextObservation), o)
+    add("flags", steps.map { Double(($0.terminated ? 1 : 0) + ($0.truncated ? 2 : 0) + ($0.source == .teacher ? 4 : 0)) }, 1)
+}
+
+/// Reads what `saveRollout` wrote.
+func loadRollout(from state: CheckpointState, prefix: String) throws -> [RolloutStep] {
+    let n: Int = try state.value(prefix + "count")
+    guard n > 0 else { return [] }
+    let obs = try state.tensor(prefix + "observations").doubles, act = try state.tensor(prefix + "actions").doubles
+    let rew = try state.tensor(prefix + "rewards").doubles, next = try state.tensor(prefix + "next_observations").doubles
+    let flags = try state.tensor(prefix + "flags").doubles
+    guard obs.count % n == 0, act.count % n == 0, rew.count == n, next.count == obs.count, flags.count == n else {
+        throw CheckpointStateError.incompatible("\(prefix): inconsistent rollout sizes")
+    }
+    let o = obs.count / n, a = act.count / n
+    return (0..<n).map { i in
+        let f = Int(flags[i])
+        return RolloutStep(observation: Array(obs[i * o..<(i + 1) * o]), action: Array(act[i * a..<(i + 1) * a]),
+                           reward: rew[i], nextObservation: Array(next[i * o..<(i + 1) * o]),
+                           terminated: f & 1 != 0, truncated: f & 2 != 0, source: f & 4 != 0 ? .teacher : .student)
     }
 }

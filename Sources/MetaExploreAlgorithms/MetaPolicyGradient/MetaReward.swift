@@ -50,13 +50,21 @@ public struct MetaRewardNormalizer: Codable, Equatable, Sendable {
     public private(set) var baseline = 0.0
     public private(set) var count = 0.0
     public private(set) var mean = 0.0
-    private var m2 = 0.0
+    public private(set) var m2 = 0.0
 
     public init(useBaseline: Bool = false, baselineDecay: Double = 0.9, normalize: Bool = false) {
         precondition(baselineDecay >= 0 && baselineDecay < 1, "MetaRewardNormalizer: decay must lie in [0, 1)")
         self.useBaseline = useBaseline
         self.baselineDecay = baselineDecay
         self.normalize = normalize
+    }
+
+    /// Puts back statistics read from a checkpoint (the switches stay as configured).
+    public mutating func restore(baseline: Double, count: Double, mean: Double, m2: Double) {
+        self.baseline = baseline
+        self.count = count
+        self.mean = mean
+        self.m2 = m2
     }
 
     /// Running standard deviation of the meta-rewards seen so far (population form).

@@ -49,7 +49,12 @@ public final class RolloutCursor {
     /// Returns of the episodes finished through this cursor, oldest first.
     public private(set) var finishedEpisodeReturns: [Double] = []
     /// Seed stream for resets (each reset draws a fresh 64-bit seed from it).
-    private var resetSeeds: RandomStream
+    public private(set) var resetSeeds: RandomStream
+    /// The seed of the reset that started the episode in progress (nil when the caller reset the environment).
+    public private(set) var episodeSeed: UInt64?
+    /// The actions ([−1, 1]) executed so far in the episode in progress. With `episodeSeed` they determine the
+    /// environment's internal state, which is how a checkpoint restores a cursor mid-episode (`restore`).
+    public private(set) var episodeActions: [[Double]] = []
     private let low: [Double], high: [Double]
 
     /// Starts a cursor at `observation` (the runner already reset the environment).
@@ -65,8 +70,10 @@ public final class RolloutCursor {
     /// Resets the environment (seed drawn from `resetSeeds`) and starts a cursor there.
     public convenience init(environment: Environment, resetSeeds: RandomStream) throws {
         var seeds = resetSeeds
-        let first = try environment.reset(seed: seeds.next())
+        let seed = seeds.next()
+        let first = try environment.reset(seed: seed)
         self.init(environment: environment, observation: first.observation, resetSeeds: seeds)
+        episodeSeed = seed
     }
 
     /// Maps an action in [−1, 1] to the environment's box (identity for unbounded dimensions).
@@ -85,6 +92,7 @@ public final class RolloutCursor {
                                      truncated: result.truncated, source: source)
         episodeReturn += result.reward
         episodeLength += 1
+        episodeActions.append(action)
         if result.done {
             finishedEpisodeReturns.append(episodeReturn)
             try restart()
@@ -96,9 +104,49 @@ public final class RolloutCursor {
 
     /// Abandons the episode in progress (its partial return is not recorded) and resets the environment.
     public func restart() throws {
-        observation = try environment.reset(seed: resetSeeds.next()).observation
+        let seed = resetSeeds.next()
+        observation = try environment.reset(seed: seed).observation
+        episodeSeed = seed
+        episodeActions = []
         episodeReturn = 0
         episodeLength = 0
+    }
+
+    /// Puts the cursor back where a saved one stood: resets the environment with `episodeSeed` and replays
+    /// `actions` (their transitions are discarded; they were delivered when first taken), then continues drawing
+    /// reset seeds from `resetSeeds`. Environments are deterministic given the reset seed and the actions, so the
+    /// environment's internal state (which no checkpoint holds) is rebuilt exactly; `expectedObservation`, when
+    /// given, is checked against the replayed one.
+    public func restore(resetSeeds: RandomStream, episodeSeed: UInt64, actions: [[Double]],
+                        expectedObservation: [Double]? = nil) throws {
+        observation = try environment.reset(seed: episodeSeed).observation
+        self.episodeSeed = episodeSeed
+        episodeActions = []
+        episodeReturn = 0
+        episodeLength = 0
+        for a in actions {
+            let result = try environment.step(environmentAction(a))
+            guard !result.done else { throw RolloutCursorError.replayDiverged("the replayed episode ended early") }
+            observation = result.observation
+            episodeReturn += result.reward
+            episodeLength += 1
+            episodeActions.append(a)
+        }
+        if let expectedObservation, expectedObservation != observation {
+            throw RolloutCursorError.replayDiverged("the replayed episode reached another state")
+        }
+        self.resetSeeds = resetSeeds
+    }
+}
+
+/// A cursor could not be restored.
+public enum RolloutCursorError: Error, CustomStringConvertible, Equatable {
+    case replayDiverged(String)
+
+    public var description: String {
+        switch self {
+        case .replayDiverged(let why): return "cannot restore the rollout cursor: \(why)"
+        }
     }
 }
 

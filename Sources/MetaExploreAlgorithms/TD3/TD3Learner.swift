@@ -47,7 +47,7 @@ public final class TD3Learner: Checkpointable {
     public let targetCritic2: MLP
     public let actorOptimizer: Adam
     public let criticOptimizer: Adam
-    public private(set) var updates = 0
+    public internal(set) var updates = 0
     /// The generator of the target smoothing noise (saved in checkpoints).
     public var rng: RandomStream
 

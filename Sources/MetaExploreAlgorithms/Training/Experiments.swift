@@ -10,7 +10,7 @@ import MetaExploreEnvironments
 /// ```
 public enum Experiments {
     /// The algorithms `train` accepts.
-    public static let algorithms = [DDPGConfiguration.algorithmName, TD3Configuration.algorithmName]
+    public static let algorithms = AnyExperimentConfiguration.algorithmNames
 
     /// Resolves a configuration: a preset, a YAML file, or an algorithm's defaults (exactly one base; `algorithm`
     /// alone selects the defaults), then the overrides in order (`key=value`, dotted keys). Every error names the
@@ -96,6 +96,13 @@ public enum Experiments {
         let config = try ConfigurationLoader.loadAny(yaml: yaml, overrides: overrides)
         let name = TrainingSession.environmentName(config)
         let env = try GymnasiumTrainingEnvironment(id: name), evalEnv = try GymnasiumTrainingEnvironment(id: name)
+        if case .meta(let c) = config {
+            let runner = try TrainingSession.makeMetaRunner(c, exploration: env, lookahead: try GymnasiumTrainingEnvironment(id: name),
+                                                            evaluation: evalEnv)
+            try runner.restoreState(state)
+            if let seed { runner.evaluationSeed = seed }
+            return try runner.evaluate()
+        }
         let agent = TrainingSession.makeAgent(config, observationSize: env.observationSize, actionSize: env.actionSize)
         return try evaluateOpened(agent, env, evalEnv, TrainingSession.schedule(config), state, seed: seed)
     }
@@ -115,6 +122,9 @@ public enum Experiments {
     /// timed after a warm-up of `warmupSteps` random steps plus 200 training steps, without evaluation, logging or
     /// checkpoints.
     public static func trainingSpeed(_ configuration: AnyExperimentConfiguration, steps: Int) throws -> Double {
+        if case .meta = configuration {
+            throw ExperimentError.conflictingOptions("bench train measures ddpg and td3; time a short `train --algo meta` run instead")
+        }
         let name = TrainingSession.environmentName(configuration)
         let env = try GymnasiumTrainingEnvironment(id: name), evalEnv = try GymnasiumTrainingEnvironment(id: name)
         let agent = TrainingSession.makeAgent(configuration, observationSize: env.observationSize,

@@ -32,6 +32,36 @@ public struct TrainingSchedule: Equatable, Sendable {
     }
 }
 
+extension TrainingSchedule {
+    /// The seed of a run's evaluation episodes (episode k resets with this + k), derived from the run's seed the
+    /// same way for every algorithm, so runs of different algorithms with one seed are evaluated from the same starts.
+    public static func evaluationSeed(runSeed: UInt64) -> UInt64 {
+        var rng = RandomStream(seed: runSeed, stream: "trainer").derived("evaluation-seeds")
+        return rng.next() >> 1
+    }
+}
+
+/// Runs a deterministic policy (`act` maps a raw observation to a [−1, 1] action) for `episodes` episodes on
+/// `environment`; episode k starts from `reset(seed: seed + k)`. Shared by every runner, so evaluations of all
+/// algorithms are comparable.
+public func evaluateDeterministicPolicy<E: TrainingEnvironment>(
+    on environment: E, episodes: Int, seed: UInt64, step: Int, act: ([Double]) -> [Double]
+) throws -> EvaluationResult {
+    var returns: [Double] = []
+    for k in 0..<episodes {
+        var obs = try environment.reset(seed: seed &+ UInt64(k))
+        var total = 0.0
+        while true {
+            let r = try environment.step(environment.scaledAction(act(obs)))
+            total += r.reward
+            if r.terminated || r.truncated { break }
+            obs = r.observation
+        }
+        returns.append(total)
+    }
+    return EvaluationResult(step: step, returns: returns)
+}
+
 /// Why a checkpoint is written.
 public enum CheckpointReason: String, Sendable {
     case periodic, final, interrupted
@@ -149,8 +179,7 @@ public final class OffPolicyTrainer<Agent: OffPolicyAgent, Environment: Training
         let root = RandomStream(seed: schedule.seed, stream: "trainer")
         warmupRNG = root.derived("warmup-actions")
         resetRNG = root.derived("episode-seeds")
-        var evalRNG = root.derived("evaluation-seeds")
-        evaluationSeed = evalRNG.next() >> 1
+        evaluationSeed = TrainingSchedule.evaluationSeed(runSeed: schedule.seed)
     }
 
     /// Log columns (after `step`): runner measurements, then the agent's.
@@ -252,19 +281,8 @@ public final class OffPolicyTrainer<Agent: OffPolicyAgent, Environment: Training
 
     /// Runs the deterministic policy for `evalEpisodes` episodes on the evaluation environment.
     public func evaluate() throws -> EvaluationResult {
-        var returns: [Double] = []
-        for k in 0..<schedule.evalEpisodes {
-            var obs = try evaluationEnvironment.reset(seed: evaluationSeed &+ UInt64(k))
-            var total = 0.0
-            while true {
-                let r = try evaluationEnvironment.step(evaluationEnvironment.scaledAction(agent.act(obs, explore: false)))
-                total += r.reward
-                if r.terminated || r.truncated { break }
-                obs = r.observation
-            }
-            returns.append(total)
-        }
-        return EvaluationResult(step: step, returns: returns)
+        try evaluateDeterministicPolicy(on: evaluationEnvironment, episodes: schedule.evalEpisodes, seed: evaluationSeed,
+                                        step: step) { agent.act($0, explore: false) }
     }
 
     private func checkParameters() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import MetaExploreRandom
 
 /// Options of `TrainingSession.run` beyond the configuration.
 public struct TrainingSessionOptions {
@@ -30,14 +31,17 @@ public struct TrainingSessionOptions {
 /// ```swift
 /// let config = try ConfigurationLoader.loadPreset("td3-paper", overrides: ["environment=Hopper-v5"])
 /// let summary = try TrainingSession.run(config, options: .init(outputDirectory: URL(fileURLWithPath: "runs/hopper"))) {
-///     try MyEnvironmentAdapter(name: $0)            // called twice: training and evaluation instances
+///     try MyEnvironmentAdapter(name: $0)            // called twice (meta: three times), one instance per role
 /// }
 /// ```
 public enum TrainingSession {
     /// The agent a configuration describes, for the given sizes.
+    /// (The meta-policy gradient is not an `OffPolicyAgent`; see `makeMetaRunner`.)
     public static func makeAgent(_ configuration: AnyExperimentConfiguration, observationSize: Int,
                                  actionSize: Int) -> any OffPolicyAgent {
         switch configuration {
+        case .meta:
+            preconditionFailure("TrainingSession.makeAgent: the meta-policy gradient runs through makeMetaRunner")
         case .ddpg(let c):
             return DDPGAgent(observationSize: observationSize, actionSize: actionSize, learner: c.learner,
                              settings: c.agent, seed: c.run.seed)
@@ -51,6 +55,7 @@ public enum TrainingSession {
         switch configuration {
         case .ddpg(let c): return TrainingSchedule(c)
         case .td3(let c): return TrainingSchedule(c)
+        case .meta(let c): return TrainingSchedule(c)
         }
     }
 
@@ -58,11 +63,12 @@ public enum TrainingSession {
         switch configuration {
         case .ddpg(let c): return c.environment
         case .td3(let c): return c.environment
+        case .meta(let c): return c.environment
         }
     }
 
     /// Trains as configured. `makeEnvironment` receives the configured environment name and is called twice
-    /// (training and evaluation instances).
+    /// (training and evaluation instances), three times for the meta-policy gradient (D0, D1 and evaluation).
     @discardableResult
     public static func run<Environment: TrainingEnvironment>(
         _ configuration: AnyExperimentConfiguration, options: TrainingSessionOptions = .init(),
@@ -70,7 +76,6 @@ public enum TrainingSession {
     ) throws -> TrainingSummary {
         let name = environmentName(configuration)
         let env = try makeEnvironment(name), evalEnv = try makeEnvironment(name)
-        let agent = makeAgent(configuration, observationSize: env.observationSize, actionSize: env.actionSize)
         let yaml = try ConfigurationLoader.yaml(configuration)
         var run: RunDirectory?
         if let out = options.outputDirectory {
@@ -79,7 +84,44 @@ public enum TrainingSession {
             try directory.writeVersions(extra: options.versions)
             run = directory
         }
+        if case .meta(let c) = configuration {
+            let progress = options.showProgress ? ProgressReporter(totalSteps: c.run.totalSteps) : nil
+            let runner = try makeMetaRunner(c, exploration: env, lookahead: try makeEnvironment(name), evaluation: evalEnv,
+                                            runDirectory: run, checkpointSink: options.checkpointSink,
+                                            stop: options.stop, progress: progress)
+            runner.extraMetadata = ["config": yaml, "metaexplore": RunDirectory.metaExploreVersion]
+            if let state = options.resumeFrom { try runner.restoreState(state) }
+            let handler = options.handleSignals ? SignalStopHandler(stop: options.stop) : nil
+            defer { handler?.cancel() }
+            return try runner.run()
+        }
+        let agent = makeAgent(configuration, observationSize: env.observationSize, actionSize: env.actionSize)
         return try runOpened(agent, env, evalEnv, schedule(configuration), run, yaml, options)
+    }
+
+    /// The meta-policy-gradient runner a configuration describes (student `ddpg` or `td3`), on three distinct
+    /// environment instances (D0, D1, evaluation). The student's initial weights come from the run seed.
+    public static func makeMetaRunner<Environment: TrainingEnvironment>(
+        _ c: MetaPolicyGradientExperimentConfiguration, exploration: Environment, lookahead: Environment,
+        evaluation: Environment, runDirectory: RunDirectory? = nil, checkpointSink: CheckpointSink? = nil,
+        stop: StopRequest = StopRequest(), progress: ProgressReporter? = nil
+    ) throws -> any MetaPolicyGradientRunner {
+        var rng = RandomStream(seed: c.run.seed, stream: "meta-student").derived("network-init")
+        let obs = exploration.observationSize, act = exploration.actionSize
+        switch c.student {
+        case .ddpg:
+            let student = DDPGLearner(observationSize: obs, actionSize: act, configuration: c.learner, using: &rng)
+            return try MetaPolicyGradientTrainer(
+                student: student, configuration: c.metaConfiguration, settings: c.agent, explorationEnvironment: exploration,
+                lookaheadEnvironment: lookahead, evaluationEnvironment: evaluation, schedule: TrainingSchedule(c),
+                runDirectory: runDirectory, checkpointSink: checkpointSink, stop: stop, progress: progress)
+        case .td3:
+            let student = TD3Learner(observationSize: obs, actionSize: act, configuration: c.td3, using: &rng)
+            return try MetaPolicyGradientTrainer(
+                student: student, configuration: c.metaConfiguration, settings: c.agent, explorationEnvironment: exploration,
+                lookaheadEnvironment: lookahead, evaluationEnvironment: evaluation, schedule: TrainingSchedule(c),
+                runDirectory: runDirectory, checkpointSink: checkpointSink, stop: stop, progress: progress)
+        }
     }
 
     private static func runOpened<Agent: OffPolicyAgent, Environment: TrainingEnvironment>(
