@@ -1,0 +1,185 @@
+import Foundation
+import MetaExploreAlgorithms
+import MetaExploreEnvironments
+import MetaExploreNN
+import MetaExploreRandom
+import MetaExploreTensor
+import Testing
+
+@Suite struct CMPIterationTests {
+    func smallConfiguration(_ variant: CMPVariant) -> CMPConfiguration {
+        var c = CMPConfiguration(variant: variant)
+        c.explorationSteps = 16
+        c.evaluationSteps = 24
+        c.studentTrainingSteps = 4
+        c.exerciseBatchSize = 16
+        c.teacherUpdates = 3
+        c.metaQ.updates = 2
+        c.movingSumWindow = 2
+        return c
+    }
+
+    static let variants: [CMPVariant] = [.cmp(beta: 1), .cmp(beta: 0), .ma2c, .l2explore]
+
+    @Test(arguments: variants)
+    func iterationsRunEndToEndOnPendulum(variant: CMPVariant) throws {
+        var rng = RandomStream(seed: 61)
+        let student = DDPGLearner(observationSize: 3, actionSize: 1, using: &rng)
+        let c = smallConfiguration(variant)
+        let iteration = CMPIteration(configuration: c, student: student, rng: RandomStream(seed: 62))
+        #expect((iteration.metaQ == nil) == (variant == .l2explore))
+        let cursor = try RolloutCursor(environment: try make("Pendulum-v1"), resetSeeds: RandomStream(seed: 63))
+        var buffer: [RolloutStep] = []
+        let initial = try iteration.initialize(student: student, cursor: cursor, sink: { buffer.append($0) })
+        #expect(buffer.count == c.evaluationSteps && initial.isFinite)
+        let teacherBefore = flatParameters(iteration.teacher)
+        var sampler = RandomStream(seed: 64)
+        var explored: [Double] = []
+        var previousBootstrap: Double?
+        var previousReward = 0.0
+        for k in 1...3 {
+            let before = buffer.count
+            let report = try iteration.run(student: student, exploration: cursor, evaluation: cursor,
+                                           sink: { buffer.append($0) })
+            // Line 16: τi then τ′i reached the sink.
+            #expect(buffer.count == before + c.explorationSteps + c.evaluationSteps)
+            #expect(buffer[before..<(before + c.explorationSteps)].allSatisfy { $0.source == .teacher })
+            #expect(buffer[(before + c.explorationSteps)...].allSatisfy { $0.source == .student })
+            #expect(report.iteration == k && report.variant == variant)
+            #expect(abs(report.metaReward - (report.lookaheadReturn - report.studentReturn)) < 1e-9)
+            #expect(report.advantages.count == c.teacherUpdates && report.teacherUpdates.count == c.teacherUpdates)
+            let numbers = [report.metaReward, report.explorationReward, report.movingExplorationReward]
+                + report.advantages + report.metaQUpdates.map(\.loss)
+                + report.teacherUpdates.map(\.logProbabilityAfter)
+            #expect(numbers.allSatisfy { $0.isFinite }, "\(numbers)")
+            // Lines 10–13: no τ0 on the first iteration, then `updates` Q̂ steps per πe update.
+            let expectedQ = variant == .l2explore || k == 1 ? 0 : c.teacherUpdates * c.metaQ.updates
+            #expect(report.metaQUpdates.count == expectedQ)
+            // Eq. 11 pairs τi with τi−1 and Ri−1: the first target is Σ Q̂′(τi−1) − Ri−1/γ.
+            if let b = previousBootstrap, let first = report.metaQUpdates.first {
+                let y = b - previousReward / c.metaQ.gamma
+                #expect(abs(first.target - y) < 1e-3 * max(1, abs(y)), "target \(first.target) vs \(y)")
+            }
+            // Line 14: the advantage each πe step used is the variant's function of the logged terms.
+            for (terms, a) in zip(report.counterfactualTerms, report.advantages) {
+                #expect(abs(a - explorationAdvantage(terms, metaReward: report.metaReward, variant: variant)) < 1e-9)
+            }
+            for (u, a) in zip(report.teacherUpdates, report.advantages) { #expect(u.metaReward == a) }
+            explored.append(report.explorationReward)
+            #expect(abs(report.movingExplorationReward - explored.suffix(2).reduce(0, +)) < 1e-9)
+            // Lines 17–18 by the caller; line 19 under the default: R̂π ← Rπ′.
+            CMPIteration<DDPGLearner>.trainStudent(student, steps: c.studentTrainingSteps) {
+                minibatch(of: transitionBatch(buffer), size: 16, using: &sampler)
+            }
+            #expect(iteration.studentReturn == report.lookaheadReturn)
+            previousBootstrap = iteration.metaQ?.bootstrapValue(iteration.stateActionTrajectory(report.explorationData))
+            previousReward = report.metaReward
+        }
+        #expect(flatParameters(iteration.teacher) != teacherBefore)
+        #expect(flatParameters(iteration.teacher).allSatisfy { $0.isFinite })
+        if let q = iteration.metaQ { #expect(flatParameters(q).allSatisfy { $0.isFinite }) }
+    }
+
+    @Test func l2exploreWeighsByTheMetaRewardAndCMPReadsTheCritic() throws {
+        var rng = RandomStream(seed: 71)
+        let student = DDPGLearner(observationSize: 3, actionSize: 1, using: &rng)
+        let cursor = try RolloutCursor(environment: try make("Pendulum-v1"), resetSeeds: RandomStream(seed: 72))
+        let l2 = CMPIteration(configuration: smallConfiguration(.l2explore), student: student,
+                              rng: RandomStream(seed: 73))
+        let r = try l2.run(student: student, exploration: cursor, evaluation: cursor, sink: { _ in })
+        #expect(r.advantages.allSatisfy { $0 == r.metaReward })
+        let cmp = CMPIteration(configuration: smallConfiguration(.cmp(beta: 2)), student: student,
+                               rng: RandomStream(seed: 74))
+        let report = try cmp.run(student: student, exploration: cursor, evaluation: cursor, sink: { _ in })
+        // The critic terms are Σ Q(s, a) of the student's critic on τ's states with the executed and π's actions.
+        let traj = cmp.stateActionTrajectory(report.explorationData)
+        let qe = student.qValues(traj.observations, traj.actions).doubles.reduce(0, +)
+        let qp = student.qValues(traj.observations, student.act(traj.observations)).doubles.reduce(0, +)
+        let terms = report.counterfactualTerms[0]
+        #expect(abs(terms.criticExploration - qe) < 1e-4 && abs(terms.criticExploitation - qp) < 1e-4)
+        #expect(abs(report.advantages[0] - counterfactualValue(terms, beta: 2)) < 1e-9)
+    }
+
+    /// Eq. 11 on a fixed pair of Pendulum exploration trajectories: repeated Q̂ updates (with the soft target)
+    /// drive the loss down.
+    @Test func metaQLossDecreasesOnAFixedPair() throws {
+        var rng = RandomStream(seed: 81)
+        let student = DDPGLearner(observationSize: 3, actionSize: 1, using: &rng)
+        let iteration = CMPIteration(configuration: smallConfiguration(.cmp(beta: 1)), student: student,
+                                     rng: RandomStream(seed: 82))
+        let cursor = try RolloutCursor(environment: try make("Pendulum-v1"), resetSeeds: RandomStream(seed: 83))
+        let first = try iteration.run(student: student, exploration: cursor, evaluation: cursor, sink: { _ in })
+        let second = try iteration.run(student: student, exploration: cursor, evaluation: cursor, sink: { _ in })
+        let previous = iteration.stateActionTrajectory(first.explorationData)
+        let current = iteration.stateActionTrajectory(second.explorationData)
+        var c = MetaQConfiguration()
+        c.reduction = .mean
+        var qRng = RandomStream(seed: 84)
+        let q = MetaQ(observationSize: 3, actionSize: 1, configuration: c, using: &qRng)
+        let losses = (0..<150).map { _ in q.update(current: current, previous: previous, previousMetaReward: 2).loss }
+        #expect(losses.allSatisfy { $0.isFinite })
+        #expect(losses[0] > 3)  // Q̂ ≈ 0 at the start, the target ≈ −2/γ.
+        #expect(losses.suffix(10).max()! < 0.05 * losses[0], "first \(losses[0]), last \(losses.suffix(10))")
+    }
+
+    @Test func meanExplorationActionsAndLookaheadCritic() throws {
+        var rng = RandomStream(seed: 91)
+        let student = DDPGLearner(observationSize: 3, actionSize: 1, using: &rng)
+        var c = smallConfiguration(.cmp(beta: 1))
+        c.explorationActionSource = .mean
+        c.criticSource = .lookahead
+        c.adoptLookaheadStudent = true
+        let iteration = CMPIteration(configuration: c, student: student, rng: RandomStream(seed: 92))
+        let cursor = try RolloutCursor(environment: try make("Pendulum-v1"), resetSeeds: RandomStream(seed: 93))
+        try iteration.initialize(student: student, cursor: cursor, sink: { _ in })
+        let updates = student.updates
+        let report = try iteration.run(student: student, exploration: cursor, evaluation: cursor, sink: { _ in })
+        #expect(report.advantages.allSatisfy { $0.isFinite })
+        #expect(student.updates == updates + c.resolvedExerciseSteps)
+    }
+}
+
+@Suite struct CMPConfigurationTests {
+    @Test func defaultsFollowSection4_1() {
+        let c = CMPConfiguration()
+        #expect(c.variant == .cmp(beta: 1) && c.explorationSteps == 100 && c.evaluationSteps == 200)
+        #expect(c.studentTrainingSteps == 50 && c.teacherUpdates == 50 && c.metaQ.updates == 5)
+        #expect(c.teacher.learningRate == 1e-4 && c.metaQ.hiddenSizes == [64, 64] && c.metaQ.layerNorm)
+        #expect(c.environmentStepsPerIteration == 300 && c.movingSumWindow == 25)
+        let m = c.metaPolicyGradientConfiguration
+        #expect(m.variant == .meta && m.explorationSteps == 100 && m.teacherSteps == 50)
+    }
+
+    @Test func presetsOfTheSixTasks() {
+        let expected: [(String, Int, Int, Int, Int)] = [
+            ("HalfCheetah-v5", 1000, 2000, 500, 500), ("Pendulum-v1", 100, 200, 50, 50),
+            ("Hopper-v5", 100, 200, 50, 50), ("Walker2d-v5", 100, 200, 50, 50),
+            ("InvertedPendulum-v5", 1000, 2000, 500, 500), ("InvertedDoublePendulum-v5", 100, 200, 50, 50),
+        ]
+        #expect(CMPPreset.all.count == 6)
+        for (id, e, v, s, t) in expected {
+            guard let c = CMPPreset.named(id)?.configuration else {
+                Issue.record("no preset \(id)")
+                continue
+            }
+            #expect(c.explorationSteps == e && c.evaluationSteps == v && c.studentTrainingSteps == s, "\(id)")
+            #expect(c.teacherUpdates == t && c.metaQ.updates == 5, "\(id)")
+            #expect(Registry.ids.contains(id))
+        }
+        #expect(CMPPreset.halfCheetah.with(variant: .l2explore).configuration.teacherUpdates == 100)
+        #expect(CMPPreset.pendulum.with(variant: .l2explore).configuration.teacherUpdates == 1)
+        #expect(CMPPreset.pendulum.with(variant: .ma2c).configuration.teacherUpdates == 50)
+    }
+
+    @Test func configurationRoundTripsThroughJSON() throws {
+        for variant in [CMPVariant.cmp(beta: 0.5), .ma2c, .l2explore] {
+            var c = CMPPreset.halfCheetah.configuration
+            c.variant = variant
+            c.metaQ.targetForm = .forwardTD
+            c.metaQ.reduction = .mean
+            c.explorationActionSource = .mean
+            let decoded = try JSONDecoder().decode(CMPConfiguration.self, from: JSONEncoder().encode(c))
+            #expect(decoded == c)
+        }
+    }
+}
