@@ -13,6 +13,7 @@ struct Reproduce: ParsableCommand {
     @Option(help: "Results folder (default: results/<plan>).") var out: String?
     @Option(help: "Training processes at once (default: the number of cores).") var parallel: Int?
     @Option(help: "Restrict the seeds, e.g. 0,1,2.") var seeds: String?
+    @Option(help: "Restrict the environments, e.g. Pendulum-v1,Hopper-v5.") var envs: String?
     @Option(name: .customLong("set"), help: "Extra setting for every run: key=value (repeatable).") var overrides: [String] = []
 
     func validate() throws {
@@ -28,6 +29,14 @@ struct Reproduce: ParsableCommand {
     func run() throws {
         var p = Reproduction.plans[plan]!
         if let seeds { p.seeds = seeds.split(separator: ",").compactMap { Int($0) } }
+        if let envs {
+            let wanted = envs.split(separator: ",").map(String.init)
+            let unknown = wanted.filter { !p.environments.contains($0) }
+            guard unknown.isEmpty else {
+                throw ValidationError("plan '\(plan)' has no environment \(unknown.joined(separator: ", ")); it has \(p.environments.joined(separator: ", "))")
+            }
+            p.environments = wanted
+        }
         let root = URL(fileURLWithPath: out ?? "results/\(plan)")
         let outcome = try Reproduction.run(
             p, root: root, executable: ExperimentGrid.currentExecutable,

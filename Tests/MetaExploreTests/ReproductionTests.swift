@@ -11,6 +11,34 @@ import Testing
             .appendingPathComponent("metaexplore").path
     }
 
+    /// Every built-in plan names presets and algorithms that resolve to valid configurations.
+    @Test func builtInPlansResolve() throws {
+        for plan in Reproduction.plans.values {
+            for algorithm in plan.algorithms {
+                for env in plan.environments {
+                    let args = plan.trainArguments(algorithm, env, 0)
+                    var preset: String?, algo: String?, overrides: [String] = []
+                    var i = 0
+                    while i < args.count {
+                        switch args[i] {
+                        case "--preset": preset = args[i + 1]
+                        case "--algo": algo = args[i + 1]
+                        case "--env": overrides.append("environment=\(args[i + 1])")
+                        case "--steps": overrides.append("run.totalSteps=\(args[i + 1])")
+                        case "--seed": overrides.append("run.seed=\(args[i + 1])")
+                        case "--set": overrides.append(args[i + 1])
+                        default: Issue.record("unexpected argument \(args[i]) in plan \(plan.name)")
+                        }
+                        i += 2
+                    }
+                    let config = try Experiments.configuration(algorithm: algo, preset: preset, overrides: overrides)
+                    #expect(config.algorithm == algorithm, "\(plan.name): \(algorithm) on \(env)")
+                    #expect(TrainingSession.environmentName(config) == env, "\(plan.name): \(algorithm) on \(env)")
+                }
+            }
+        }
+    }
+
     @Test func tinyGridWritesTableFigureAndResumes() throws {
         let exe = Self.executable
         try #require(FileManager.default.isExecutableFile(atPath: exe),
