@@ -62,7 +62,8 @@ let package = Package(
             dependencies: ["MetaExplore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             exclude: ["README.md"]),
         .testTarget(name: "MetaExploreRandomTests", dependencies: ["MetaExploreRandom"]),
-        .testTarget(name: "MetaExploreTensorTests", dependencies: ["MetaExploreTensor", "MetaExploreTestSupport"]),
+        .testTarget(
+            name: "MetaExploreTensorTests", dependencies: ["MetaExploreTensor", "MetaExploreTestSupport", "CMetaExploreKernels"]),
         .testTarget(name: "MetaExploreNNTests", dependencies: ["MetaExploreNN", "MetaExploreTestSupport"]),
         .testTarget(
             name: "MetaExploreEnvironmentsTests", dependencies: ["MetaExploreEnvironments"],

@@ -144,3 +144,19 @@ int me_sgemm_small(int trans_a, int trans_b, size_t m, size_t n, size_t k, const
     f(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
     return 1;
 }
+
+int me_sgemm_small_variant(int isa, int trans_a, int trans_b, size_t m, size_t n, size_t k, const float *a,
+                           size_t lda, const float *b, size_t ldb, float *c, size_t ldc, int accumulate) {
+    __builtin_cpu_init();
+    if (m > ME_GEMM_MAX_DIM || n > ME_GEMM_MAX_DIM || k > ME_GEMM_MAX_DIM) return 0;
+    if (isa == 2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+        __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("fma")) {
+        gemm_avx512(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+        return 1;
+    }
+    if (isa == 1 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+        gemm_avx2(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+        return 1;
+    }
+    return 0;
+}

@@ -1,3 +1,4 @@
+import CMetaExploreKernels
 import Testing
 import MetaExploreRandom
 import MetaExploreTensor
@@ -45,5 +46,46 @@ import MetaExploreTensor
                        Tensor(shape: [n], doubles: bias, dtype: .float32)).doubles
         let ref = reference(x, w, m: m, n: n, k: k, tA: false, tB: false)
         for i in 0..<m { for j in 0..<n { #expect(abs(y[i * n + j] - ref[i * n + j] - bias[j]) <= 1e-5 * Double(max(k, 1))) } }
+    }
+
+    /// The AVX2 and AVX-512 variants compute each output as the same FMA chain over k, so they must agree to the bit
+    /// (results do not depend on which machine ran them); both must also match the Float64 reference.
+    @Test func instructionSetVariantsAgreeBitForBit() throws {
+        var rng = RandomStream(seed: 99)
+        var compared = 0
+        for (m, n, k) in [(4, 64, 17), (7, 70, 64), (64, 16, 1), (33, 100, 9), (5, 48, 300)] {
+            for (tA, tB) in [(false, false), (true, false), (false, true), (true, true)] {
+                let a = (0..<(m * k)).map { _ in Float(rng.uniform(-1, 1)) }
+                let b = (0..<(k * n)).map { _ in Float(rng.uniform(-1, 1)) }
+                let bias = (0..<(m * n)).map { _ in Float(rng.uniform(-1, 1)) }
+                var outputs: [[Float]] = []
+                for isa in [Int32(1), 2] {
+                    var c = bias
+                    let done = a.withUnsafeBufferPointer { ap in
+                        b.withUnsafeBufferPointer { bp in
+                            c.withUnsafeMutableBufferPointer { cp in
+                                me_sgemm_small_variant(isa, tA ? 1 : 0, tB ? 1 : 0, m, n, k, ap.baseAddress, tA ? m : k,
+                                                       bp.baseAddress, tB ? k : n, cp.baseAddress, n, 1)
+                            }
+                        }
+                    }
+                    if done != 0 { outputs.append(c) }
+                }
+                guard outputs.count == 2 else { continue }  // this CPU lacks one of the two
+                #expect(outputs[0] == outputs[1], "\(m)×\(n)×\(k) tA=\(tA) tB=\(tB): variants differ")
+                let ref = reference(a.map(Double.init), b.map(Double.init), m: m, n: n, k: k, tA: tA, tB: tB)
+                for i in 0..<(m * n) { #expect(abs(Double(outputs[0][i]) - ref[i] - Double(bias[i])) <= 1e-5 * Double(k)) }
+                compared += 1
+            }
+        }
+        try #require(compared > 0 || !(CPUFeatures.hasAVX512), "the variants were never compared on an AVX-512 CPU")
+    }
+}
+
+/// Whether this CPU can run the AVX-512 variant (from /proc/cpuinfo).
+enum CPUFeatures {
+    static var hasAVX512: Bool {
+        guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return false }
+        return ["avx512f", "avx512bw", "avx512dq", "avx512vl"].allSatisfy { info.contains(" \($0)") }
     }
 }
