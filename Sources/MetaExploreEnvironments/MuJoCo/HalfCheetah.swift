@@ -52,13 +52,7 @@ public final class HalfCheetah: MuJoCoEnvironment {
     }
 
     override func observation() -> [Double] {
-        let qpos = simulation.qpos, qvel = simulation.qvel
-        let np = qpos.count - skip, nv = qvel.count
-        return [Double](unsafeUninitializedCapacity: np + nv) { buf, n in
-            for i in 0..<np { buf[i] = qpos[i + skip] }
-            for i in 0..<nv { buf[np + i] = qvel[i] }
-            n = np + nv
-        }
+        positionsThenVelocities(skippingFirst: skip)
     }
 
     override func resetInfo() -> Info { Info(keys: Self.resetKeys, values: [simulation.qpos[0]]) }

@@ -63,13 +63,7 @@ public final class Hopper: MuJoCoEnvironment {
     }
 
     override func observation() -> [Double] {
-        let qpos = simulation.qpos, qvel = simulation.qvel
-        let np = qpos.count - skip, nv = qvel.count
-        return [Double](unsafeUninitializedCapacity: np + nv) { buf, n in
-            for i in 0..<np { buf[i] = qpos[i + skip] }
-            for i in 0..<nv { buf[np + i] = clip(qvel[i], -10, 10) }
-            n = np + nv
-        }
+        positionsThenVelocities(skippingFirst: skip, velocityClip: 10)
     }
 
     /// Gymnasium's `is_healthy` for the current state.

@@ -100,6 +100,22 @@ public class MuJoCoEnvironment: Environment {
     // MARK: - Helpers shared by tasks
 
     /// `qpos = init_qpos + U(−s, s)^nq`, the common position noise (drawn first).
+    /// `qpos[skip...]` followed by `qvel`, each velocity clipped to ±`velocityClip` when given: the observation of
+    /// the planar locomotion tasks (HalfCheetah without clipping; Hopper and Walker2d clip at 10).
+    func positionsThenVelocities(skippingFirst skip: Int, velocityClip: Double? = nil) -> [Double] {
+        let qpos = simulation.qpos, qvel = simulation.qvel
+        let np = qpos.count - skip, nv = qvel.count
+        return [Double](unsafeUninitializedCapacity: np + nv) { buf, n in
+            for i in 0..<np { buf[i] = qpos[i + skip] }
+            if let c = velocityClip {
+                for i in 0..<nv { buf[np + i] = clip(qvel[i], -c, c) }
+            } else {
+                for i in 0..<nv { buf[np + i] = qvel[i] }
+            }
+            n = np + nv
+        }
+    }
+
     func uniformNoise(_ base: [Double], scale: Double) -> [Double] {
         var out = base
         for i in out.indices { out[i] = base[i] + random.uniform(-scale, scale) }
