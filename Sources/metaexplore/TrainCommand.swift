@@ -7,17 +7,19 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train an agent (default: DDPG on Pendulum-v1, the ddpg-pendulum preset).",
         discussion: """
-            The configuration is a preset (--preset), a YAML file (--config) or an algorithm's defaults (--algo), then
-            --env/--steps/--seed, then every --set key=value (dotted keys, e.g. --set learner.tau=0.005).
-            Ctrl-C finishes the current episode, writes a checkpoint and exits (a second Ctrl-C exits at once);
-            --resume continues the run exactly: the result equals an uninterrupted run with the same seed.
+            The configuration is a preset (--preset), a YAML file (--config) or an algorithm's defaults (--algo), \
+            then --env/--steps/--seed, then every --set key=value (dotted keys, e.g. --set learner.tau=0.005). \
+            Ctrl-C finishes the current episode (or cycle), writes a checkpoint and exits; a second Ctrl-C exits at \
+            once. --resume continues the run exactly: the result equals an uninterrupted run with the same seed.
 
-            Learned exploration (Xu et al. 2018, meta-policy gradient): --algo meta (a Gaussian MLP teacher),
-            meta-variance (the student's action plus learned noise) or meta-state (the teacher also reads the
-            student's normalized Q and Bellman-residual change). The student is DDPG (--set student=td3 for TD3);
-            the method's settings are under meta.* (e.g. --set meta.explorationSteps=1000). Steps count D0 and D1;
-            stops wait for the end of the current cycle. Paper presets: meta-<task>, DDPG baselines
-            ddpg-paper-<task>, for pendulum, invertedpendulum, inverteddoublependulum, hopper, halfcheetah, reacher.
+            Learned exploration (Xu et al. 2018, meta-policy gradient): --algo meta (a Gaussian MLP teacher), \
+            meta-variance (the student's action plus learned noise) or meta-state (the teacher also reads the \
+            student's normalized Q and Bellman-residual change). The student is DDPG (--set student=td3 for TD3); \
+            the method's settings are under meta.* (e.g. --set meta.explorationSteps=1000). Steps count D0 and D1. \
+            Paper presets: meta-<task> and the DDPG baselines ddpg-paper-<task>, for pendulum, invertedpendulum, \
+            inverteddoublependulum, hopper, halfcheetah and reacher.
+
+            Examples:
               metaexplore train --preset meta-pendulum --seed 1
               metaexplore train --algo meta-state --env Hopper-v5 --set student=td3
             """)
