@@ -32,7 +32,8 @@ import Testing
                         i += 2
                     }
                     let config = try Experiments.configuration(algorithm: algo, preset: preset, overrides: overrides)
-                    #expect(config.algorithm == algorithm, "\(plan.name): \(algorithm) on \(env)")
+                    // `label` is the algorithm name, with CMP's β: cmp-0, cmp-1.
+                    #expect(config.label == algorithm, "\(plan.name): \(algorithm) on \(env)")
                     #expect(TrainingSession.environmentName(config) == env, "\(plan.name): \(algorithm) on \(env)")
                 }
             }
