@@ -42,7 +42,10 @@ public protocol MetaPolicyGradientRunner: AnyObject {
 
 /// The training loop of learned exploration by meta-policy gradient (Xu et al. 2018, "Learning to Explore via
 /// Meta-Policy Gradient", ICML, Algorithm 1), in the workflow of `OffPolicyTrainer`: the same run folder, logs,
-/// evaluation, checkpoints, stop requests and divergence checks.
+/// evaluation, checkpoints, stop requests and divergence checks. The same loop runs Counterfactual Meta Policy
+/// (`init(student:cmp:...)`: CMP-β, MA2C, L2Explore; CMP paper, Algorithm 1, lines 5–16 in `CMPIteration`, lines
+/// 17–18 here): the method sits behind `ExplorationIteration`, which reports each cycle's measurements and saves and
+/// restores the method's state (for CMP also Q̂, Q̂′ and Q̂'s Adam state, τi−1 and Ri−1, the moving sum).
 ///
 /// One *cycle* is one iteration of Algorithm 1: `MetaPolicyGradientIteration.run` (line 5: D0 from the teacher πe on
 /// the exploration environment; line 6: the exercise move π′ = DDPG(π, D0) on a copy; line 7: D1 from π′ on the
