@@ -55,6 +55,30 @@ public enum Reproduction {
         return ["--preset", "meta-\(task)", "--algo", algorithm, "--seed", "\(seed)"]
     }
 
+    /// `train` arguments for the CMP comparison: `cmp-<β>` is the `cmp-<task>` preset with `cmp.beta=<β>`, `ma2c`
+    /// and `l2explore` the same preset with `--algo` (L2Explore with its own teacher-step count, as
+    /// `CMPPreset.with(variant:)`: 1, or 100 on the 1000-step tasks), DDPG `ddpg-paper-<task>` (same budget).
+    static func cmp2019Arguments(_ algorithm: String, _ environment: String, _ seed: Int) -> [String] {
+        let task = taskName(environment)
+        if algorithm == "ddpg" { return ["--preset", "ddpg-paper-\(task)", "--seed", "\(seed)"] }
+        var args = ["--preset", "cmp-\(task)", "--seed", "\(seed)"]
+        if algorithm.hasPrefix("cmp-") {
+            args += ["--set", "cmp.beta=\(algorithm.dropFirst(4))"]
+        } else {
+            args += ["--algo", algorithm]
+            if algorithm == "l2explore" {
+                let long = CMPPreset.named(environment)?.configuration.explorationSteps == 1000
+                args += ["--set", "cmp.teacherUpdates=\(long ? 100 : 1)"]
+            }
+        }
+        return args
+    }
+
+    static let cmp2019References: [String: [String: String]] = [
+        "cmp-1": ["HalfCheetah-v5": "2562.8 ± 789 (CMP, β not stated)", "Pendulum-v1": "(figure 3 only)"],
+        "ma2c": ["HalfCheetah-v5": "1981 ± 1028"],
+    ]
+
     static let xu2018Table2: [String: [String: String]] = [
         "meta": ["InvertedDoublePendulum-v5": "7718 ± 277", "InvertedPendulum-v5": "745 ± 27", "Hopper-v5": "205 ± 41",
                  "Pendulum-v1": "−123 ± 10", "HalfCheetah-v5": "2011 ± 339", "Reacher-v5": "−12.16 ± 1.19"],
@@ -80,6 +104,15 @@ public enum Reproduction {
             seeds: [0, 1, 2], references: xu2018Table2,
             referenceSource: "Xu et al. 2018, Table 2 (3 seeds; gym v1/v0 environments)",
             trainArguments: xu2018Arguments),
+        ReproductionPlan(
+            name: "cmp-2019",
+            title: "Counterfactual Meta Policy: CMP-0, CMP-1, MA2C, L2Explore and DDPG at matched budgets",
+            algorithms: ["ddpg", "l2explore", "ma2c", "cmp-0", "cmp-1"],
+            environments: ["HalfCheetah-v5", "Pendulum-v1"], seeds: [0, 1, 2, 3, 4],
+            references: cmp2019References,
+            referenceSource: "CMP paper, Sec. 4.2 (HalfCheetah final returns of CMP and MA2C; gym -v2/-v0 environments, "
+                + "1.5M/0.9M steps)",
+            trainArguments: cmp2019Arguments),
         ReproductionPlan(
             name: "pendulum-students", title: "DDPG and TD3 on Pendulum-v1 (20k steps)",
             algorithms: ["ddpg", "td3"], environments: ["Pendulum-v1"], seeds: [0, 1, 2, 3, 4],

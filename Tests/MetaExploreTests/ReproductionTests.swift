@@ -32,10 +32,39 @@ import Testing
                         i += 2
                     }
                     let config = try Experiments.configuration(algorithm: algo, preset: preset, overrides: overrides)
-                    #expect(config.algorithm == algorithm, "\(plan.name): \(algorithm) on \(env)")
+                    // `label` is the algorithm name, with CMP's β: cmp-0, cmp-1.
+                    #expect(config.label == algorithm, "\(plan.name): \(algorithm) on \(env)")
                     #expect(TrainingSession.environmentName(config) == env, "\(plan.name): \(algorithm) on \(env)")
                 }
             }
+        }
+    }
+
+    /// cmp-2019 runs every method at the CMPPreset budget and settings (L2Explore with its own teacher-step count),
+    /// DDPG at the same budget.
+    @Test func cmpPlanMatchesTheCMPPresets() throws {
+        let plan = try #require(Reproduction.plans["cmp-2019"])
+        for env in plan.environments {
+            let preset = try #require(CMPPreset.named(env))
+            for (algorithm, variant) in [("cmp-0", CMPVariant.cmp(beta: 0)), ("cmp-1", .cmp(beta: 1)), ("ma2c", .ma2c),
+                                         ("l2explore", .l2explore)] {
+                let args = plan.trainArguments(algorithm, env, 2)
+                var overrides: [String] = [], algo: String?
+                for i in stride(from: 0, to: args.count, by: 2) where args[i] == "--set" || args[i] == "--algo" {
+                    if args[i] == "--set" { overrides.append(args[i + 1]) } else { algo = args[i + 1] }
+                }
+                let preset2 = args[args.firstIndex(of: "--preset")! + 1]
+                guard case .cmp(let c) = try Experiments.configuration(algorithm: algo, preset: preset2,
+                                                                       overrides: overrides) else {
+                    Issue.record("\(algorithm) is not a CMP configuration"); continue
+                }
+                var core = c.cmpConfiguration
+                core.teacher.varianceInitialLogStd = preset.configuration.teacher.varianceInitialLogStd
+                #expect(core == preset.with(variant: variant).configuration, "\(algorithm) on \(env)")
+            }
+            let ddpg = plan.trainArguments("ddpg", env, 2)
+            let config = try Experiments.configuration(preset: ddpg[1], overrides: [])
+            #expect(config.run.totalSteps == preset.configuration.totalSteps, "ddpg on \(env)")
         }
     }
 

@@ -238,3 +238,56 @@ public final class CMPIteration<S: ValueStudent> {
         return StateActionTrajectory(observations: batch.observations, actions: batch.actions)
     }
 }
+
+extension CMPIteration {
+    /// Saves everything the iterations carry from one to the next: πe's parameters and Adam state, the Â
+    /// statistics of `TeacherTrainer`, Q̂, Q̂′ and Q̂'s Adam state, R̂π, the iteration count, the generator (πe
+    /// sampling, exercise-move minibatches, REINFORCE steps), τi−1 with Ri−1 (Eq. 11) and the moving sum.
+    public func saveState(into state: inout CheckpointState, prefix: String) {
+        state.metadata[prefix + "method"] = "cmp"
+        state.metadata[prefix + "variant"] = configuration.variant.description
+        state.add(prefix: prefix + "teacher.", teacher.namedParameters)
+        state.add(prefix: prefix + "teacher_optimizer.", trainer.optimizer.stateTensors)
+        let n = trainer.normalizer
+        state.setDoubles(prefix + "meta_reward_statistics", [n.baseline, n.count, n.mean, n.m2])
+        if let metaQ {
+            state.add(prefix: prefix + "meta_q.", metaQ.namedParameters)
+            state.add(prefix: prefix + "meta_q_optimizer.", metaQ.optimizer.stateTensors)
+        }
+        state.setDoubles(prefix + "student_return", studentReturn.map { [$0] } ?? [])
+        state.set(prefix + "iterations", iterations)
+        state.setGenerator(prefix + "rng", rng)
+        saveRollout(previousExploration ?? [], into: &state, prefix: prefix + "previous_exploration.")
+        state.setDoubles(prefix + "previous_meta_reward", previousMetaReward.map { [$0] } ?? [])
+        state.setDoubles(prefix + "exploration_reward_window", explorationRewardSum.values)
+    }
+
+    /// Restores what `saveState` wrote (an iteration built from the same configuration); the next `run` continues
+    /// exactly where the saved iteration would have.
+    public func restoreState(from state: CheckpointState, prefix: String, student: S) throws {
+        guard state.metadata[prefix + "method"] == "cmp" else {
+            throw CheckpointStateError.incompatible("not a CMP checkpoint (\(prefix)method)")
+        }
+        guard state.metadata[prefix + "variant"] == configuration.variant.description else {
+            throw CheckpointStateError.incompatible(
+                "checkpoint variant \(state.metadata[prefix + "variant"] ?? "?"), this run is \(configuration.variant)")
+        }
+        try state.restore(prefix: prefix + "teacher.", into: teacher.namedParameters)
+        try trainer.optimizer.loadState(state.tensors(prefix: prefix + "teacher_optimizer."))
+        let m = try state.doubles(prefix + "meta_reward_statistics")
+        guard m.count == 4 else { throw CheckpointStateError.incompatible("\(prefix)meta_reward_statistics") }
+        trainer.normalizer.restore(baseline: m[0], count: m[1], mean: m[2], m2: m[3])
+        if let metaQ {
+            try state.restore(prefix: prefix + "meta_q.", into: metaQ.namedParameters)
+            try metaQ.optimizer.loadState(state.tensors(prefix: prefix + "meta_q_optimizer."))
+        }
+        studentReturn = try state.doubles(prefix + "student_return").first
+        iterations = try state.value(prefix + "iterations")
+        rng = try state.generator(prefix + "rng")
+        let previous = try loadRollout(from: state, prefix: prefix + "previous_exploration.")
+        previousExploration = previous.isEmpty ? nil : previous
+        previousMetaReward = try state.doubles(prefix + "previous_meta_reward").first
+        explorationRewardSum = MovingSum(window: configuration.movingSumWindow,
+                                         values: try state.doubles(prefix + "exploration_reward_window"))
+    }
+}

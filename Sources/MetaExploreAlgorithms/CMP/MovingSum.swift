@@ -25,3 +25,11 @@ public struct MovingSum: Codable, Equatable, Sendable {
     /// Whether `window` values have been seen.
     public var isFull: Bool { values.count == window }
 }
+
+extension MovingSum {
+    /// A moving sum holding `values` (oldest first; at most `window` of them), as saved in a checkpoint.
+    public init(window: Int, values: [Double]) {
+        self.init(window: window)
+        for v in values { add(v) }
+    }
+}

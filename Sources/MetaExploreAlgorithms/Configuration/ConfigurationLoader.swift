@@ -29,16 +29,35 @@ public enum AnyExperimentConfiguration: Equatable, Sendable {
     case td3(TD3Configuration)
     /// `meta`, `meta-variance` or `meta-state` (Xu et al. 2018).
     case meta(MetaPolicyGradientExperimentConfiguration)
+    /// `cmp`, `ma2c` or `l2explore` (Counterfactual Meta Policy and its ablations).
+    case cmp(CMPExperimentConfiguration)
 
     /// Every value the `algorithm` key accepts.
     public static let algorithmNames = [DDPGConfiguration.algorithmName, TD3Configuration.algorithmName]
-        + MetaPolicyGradientExperimentConfiguration.algorithmNames
+        + MetaPolicyGradientExperimentConfiguration.algorithmNames + CMPExperimentConfiguration.algorithmNames
 
     public var algorithm: String {
         switch self {
         case .ddpg: return DDPGConfiguration.algorithmName
         case .td3: return TD3Configuration.algorithmName
         case .meta(let c): return c.algorithm
+        case .cmp(let c): return c.algorithm
+        }
+    }
+
+    /// The method's name as reproduction plans and tables use it: the `algorithm` value, except for `cmp`, which
+    /// carries its β: `cmp-0`, `cmp-1` (the paper's CMP-0 and CMP-1; `CMPExperimentConfiguration.label`).
+    public var label: String {
+        if case .cmp(let c) = self { return c.label }
+        return algorithm
+    }
+
+    /// Whether the configuration is a learned-exploration method (meta-policy gradient or CMP), run by
+    /// `MetaPolicyGradientTrainer` rather than `OffPolicyTrainer`.
+    public var isLearnedExploration: Bool {
+        switch self {
+        case .meta, .cmp: return true
+        case .ddpg, .td3: return false
         }
     }
 
@@ -48,6 +67,7 @@ public enum AnyExperimentConfiguration: Equatable, Sendable {
         case .ddpg(let c): return c.run
         case .td3(let c): return c.run
         case .meta(let c): return c.run
+        case .cmp(let c): return c.run
         }
     }
 }
@@ -94,6 +114,8 @@ public enum ConfigurationLoader {
         case TD3Configuration.algorithmName: return .td3(try load(TD3Configuration.self, yaml: yaml, overrides: overrides))
         case let name? where MetaPolicyGradientExperimentConfiguration.algorithmNames.contains(name):
             return .meta(try load(MetaPolicyGradientExperimentConfiguration.self, yaml: yaml, overrides: overrides))
+        case let name? where CMPExperimentConfiguration.algorithmNames.contains(name):
+            return .cmp(try load(CMPExperimentConfiguration.self, yaml: yaml, overrides: overrides))
         case nil:
             throw ConfigurationError.invalidValue(
                 key: "algorithm",
@@ -137,6 +159,7 @@ public enum ConfigurationLoader {
         case .ddpg(let c): return try yaml(c)
         case .td3(let c): return try yaml(c)
         case .meta(let c): return try yaml(c)
+        case .cmp(let c): return try yaml(c)
         }
     }
 

@@ -118,27 +118,7 @@ public struct MetaPolicyGradientExperimentConfiguration: ExperimentConfiguration
         try check(Self.variants[algorithm] != nil, "algorithm",
                   "must be one of \(Self.algorithmNames.joined(separator: ", ")) for this configuration, got '\(algorithm)'")
         try checkEnvironment(environment)
-        let l = learner
-        try check(!l.hiddenSizes.isEmpty && l.hiddenSizes.allSatisfy { $0 > 0 }, "learner.hiddenSizes",
-                  "must be a non-empty list of positive sizes, got \(l.hiddenSizes)")
-        try checkPositive(l.actorLearningRate, "learner.actorLearningRate")
-        try checkPositive(l.criticLearningRate, "learner.criticLearningRate")
-        try check(l.criticL2 >= 0 && l.criticL2.isFinite, "learner.criticL2", "must be ≥ 0, got \(l.criticL2)")
-        try checkGamma(l.gamma, "learner.gamma")
-        try checkTau(l.tau, "learner.tau")
-        try check(l.rewardScale > 0 && l.rewardScale.isFinite, "learner.rewardScale", "must be positive, got \(l.rewardScale)")
-        if let c = l.gradientClipNorm { try checkPositive(c, "learner.gradientClipNorm") }
-        let t = td3
-        try check(!t.hiddenSizes.isEmpty && t.hiddenSizes.allSatisfy { $0 > 0 }, "td3.hiddenSizes",
-                  "must be a non-empty list of positive sizes, got \(t.hiddenSizes)")
-        try checkPositive(t.actorLearningRate, "td3.actorLearningRate")
-        try checkPositive(t.criticLearningRate, "td3.criticLearningRate")
-        try checkGamma(t.gamma, "td3.gamma")
-        try checkTau(t.tau, "td3.tau")
-        try check(t.policyNoise >= 0 && t.policyNoise.isFinite, "td3.policyNoise", "must be ≥ 0, got \(t.policyNoise)")
-        try check(t.noiseClip >= 0 && t.noiseClip.isFinite, "td3.noiseClip", "must be ≥ 0, got \(t.noiseClip)")
-        try check(t.policyDelay >= 1, "td3.policyDelay", "must be at least 1, got \(t.policyDelay)")
-        if let c = t.gradientClipNorm { try checkPositive(c, "td3.gradientClipNorm") }
+        try validateStudents(learner: learner, td3: td3)
         try validateShared(agent: agent, run: run)
         try check(agent.noise == .none, "agent.noise", "must be 'none' for \(algorithm): the teacher explores")
         try check(agent.warmupSteps == 0, "agent.warmupSteps", "must be 0 for \(algorithm): every step is D0 or D1")
@@ -152,17 +132,46 @@ public struct MetaPolicyGradientExperimentConfiguration: ExperimentConfiguration
         try check(m.exerciseBatchSize >= 1, "meta.exerciseBatchSize", "must be at least 1, got \(m.exerciseBatchSize)")
         try check(m.teacherSteps >= 1, "meta.teacherSteps", "must be at least 1, got \(m.teacherSteps)")
         try check(m.cyclesPerEpoch >= 1, "meta.cyclesPerEpoch", "must be at least 1, got \(m.cyclesPerEpoch)")
-        let mt = m.teacher
-        try check(!mt.hiddenSizes.isEmpty && mt.hiddenSizes.allSatisfy { $0 > 0 }, "meta.teacher.hiddenSizes",
-                  "must be a non-empty list of positive sizes, got \(mt.hiddenSizes)")
-        try checkPositive(mt.learningRate, "meta.teacher.learningRate")
-        try check(mt.initialLogStd.isFinite, "meta.teacher.initialLogStd", "must be finite")
-        try check(mt.varianceInitialLogStd.isFinite, "meta.teacher.varianceInitialLogStd", "must be finite")
-        try check(mt.finalInitLimit >= 0 && mt.finalInitLimit.isFinite, "meta.teacher.finalInitLimit", "must be ≥ 0")
-        try check(mt.baselineDecay >= 0 && mt.baselineDecay < 1, "meta.teacher.baselineDecay",
-                  "must lie in [0, 1), got \(mt.baselineDecay)")
-        if let k = mt.subsampleSize { try check(k >= 1, "meta.teacher.subsampleSize", "must be at least 1, got \(k)") }
-        if let c = mt.gradientClipNorm { try checkPositive(c, "meta.teacher.gradientClipNorm") }
-        try checkPositive(mt.features.clip, "meta.teacher.features.clip")
+        try validateTeacher(m.teacher, prefix: "meta.teacher")
     }
+}
+
+/// Validation of the student settings shared by the meta-policy-gradient and CMP experiments.
+func validateStudents(learner: DDPGLearnerConfiguration, td3: TD3LearnerConfiguration) throws {
+    let l = learner
+    try check(!l.hiddenSizes.isEmpty && l.hiddenSizes.allSatisfy { $0 > 0 }, "learner.hiddenSizes",
+              "must be a non-empty list of positive sizes, got \(l.hiddenSizes)")
+    try checkPositive(l.actorLearningRate, "learner.actorLearningRate")
+    try checkPositive(l.criticLearningRate, "learner.criticLearningRate")
+    try check(l.criticL2 >= 0 && l.criticL2.isFinite, "learner.criticL2", "must be ≥ 0, got \(l.criticL2)")
+    try checkGamma(l.gamma, "learner.gamma")
+    try checkTau(l.tau, "learner.tau")
+    try check(l.rewardScale > 0 && l.rewardScale.isFinite, "learner.rewardScale", "must be positive, got \(l.rewardScale)")
+    if let c = l.gradientClipNorm { try checkPositive(c, "learner.gradientClipNorm") }
+    let t = td3
+    try check(!t.hiddenSizes.isEmpty && t.hiddenSizes.allSatisfy { $0 > 0 }, "td3.hiddenSizes",
+              "must be a non-empty list of positive sizes, got \(t.hiddenSizes)")
+    try checkPositive(t.actorLearningRate, "td3.actorLearningRate")
+    try checkPositive(t.criticLearningRate, "td3.criticLearningRate")
+    try checkGamma(t.gamma, "td3.gamma")
+    try checkTau(t.tau, "td3.tau")
+    try check(t.policyNoise >= 0 && t.policyNoise.isFinite, "td3.policyNoise", "must be ≥ 0, got \(t.policyNoise)")
+    try check(t.noiseClip >= 0 && t.noiseClip.isFinite, "td3.noiseClip", "must be ≥ 0, got \(t.noiseClip)")
+    try check(t.policyDelay >= 1, "td3.policyDelay", "must be at least 1, got \(t.policyDelay)")
+    if let c = t.gradientClipNorm { try checkPositive(c, "td3.gradientClipNorm") }
+}
+
+/// Validation of a teacher section (`prefix` is its dotted key, e.g. `meta.teacher`).
+func validateTeacher(_ t: MetaPolicyGradientConfiguration.Teacher, prefix: String) throws {
+    try check(!t.hiddenSizes.isEmpty && t.hiddenSizes.allSatisfy { $0 > 0 }, prefix + ".hiddenSizes",
+              "must be a non-empty list of positive sizes, got \(t.hiddenSizes)")
+    try checkPositive(t.learningRate, prefix + ".learningRate")
+    try check(t.initialLogStd.isFinite, prefix + ".initialLogStd", "must be finite")
+    try check(t.varianceInitialLogStd.isFinite, prefix + ".varianceInitialLogStd", "must be finite")
+    try check(t.finalInitLimit >= 0 && t.finalInitLimit.isFinite, prefix + ".finalInitLimit", "must be ≥ 0")
+    try check(t.baselineDecay >= 0 && t.baselineDecay < 1, prefix + ".baselineDecay",
+              "must lie in [0, 1), got \(t.baselineDecay)")
+    if let k = t.subsampleSize { try check(k >= 1, prefix + ".subsampleSize", "must be at least 1, got \(k)") }
+    if let c = t.gradientClipNorm { try checkPositive(c, prefix + ".gradientClipNorm") }
+    try checkPositive(t.features.clip, prefix + ".features.clip")
 }

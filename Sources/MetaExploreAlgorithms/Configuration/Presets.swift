@@ -14,6 +14,354 @@ public enum Presets {
     }
 
     static let texts: [String: String] = [
+        "cmp-halfcheetah": """
+        # Counterfactual Meta Policy (CMP, Algorithm 1) on HalfCheetah-v5: the exploration policy (Gaussian MLP 64-64 with a
+        # learned log-std, Adam 1e-4) is trained with the counterfactual advantage of Eq. 7 (meta-Q network 64-64 with layer
+        # normalization, 5 updates per exploration-policy update) for a baselines DDPG student (64-64 with layer
+        # normalization). Sec. 4.1: 1000 exploration steps, 2000 evaluation steps, 500 student updates and 500 exploration-policy
+        # updates per iteration, 1,500,000 environment steps.
+        # Variants: --set cmp.beta=0 (CMP-0), --algo ma2c, --algo l2explore; TD3 student: --set student=td3.
+        # DDPG baseline at the same budget: the ddpg-paper-halfcheetah preset.
+        algorithm: cmp
+        environment: HalfCheetah-v5
+        student: ddpg
+        learner:
+          hiddenSizes: [64, 64]
+          layerNorm: true
+          actorLearningRate: 0.0001
+          criticLearningRate: 0.001
+          criticL2: 0.01
+          gamma: 0.99
+          tau: 0.01
+          rewardScale: 1.0
+        agent:
+          noise: none
+          batchSize: 64
+          bufferSize: 1000000
+          normalizeObservations: true
+          observationClip: 5.0
+        cmp:
+          beta: 1.0
+          explorationSteps: 1000
+          evaluationSteps: 2000
+          studentTrainingSteps: 500
+          exerciseBatchSize: 64
+          teacherUpdates: 500
+          cyclesPerEpoch: 20
+          studentReturnSource: previousLookahead
+          returnEstimate: cumulative
+          resetBeforeEvaluation: true
+          movingSumWindow: 25
+          teacher:
+            hiddenSizes: [64, 64]
+            layerNorm: true
+            learningRate: 0.0001
+          metaQ:
+            hiddenSizes: [64, 64]
+            layerNorm: true
+            learningRate: 0.001
+            tau: 0.01
+            gamma: 0.99
+            updates: 5
+        run:
+          totalSteps: 1500000
+          evalInterval: 10000
+          evalEpisodes: 10
+          checkpointInterval: 50000
+          logInterval: 1000
+          seed: 0
+
+        """,
+        "cmp-hopper": """
+        # Counterfactual Meta Policy (CMP, Algorithm 1) on Hopper-v5: the exploration policy (Gaussian MLP 64-64 with a
+        # learned log-std, Adam 1e-4) is trained with the counterfactual advantage of Eq. 7 (meta-Q network 64-64 with layer
+        # normalization, 5 updates per exploration-policy update) for a baselines DDPG student (64-64 with layer
+        # normalization). Sec. 4.1: 100 exploration steps, 200 evaluation steps, 50 student updates and 50 exploration-policy
+        # updates per iteration, 1,000,000 environment steps.
+        # Variants: --set cmp.beta=0 (CMP-0), --algo ma2c, --algo l2explore; TD3 student: --set student=td3.
+        # DDPG baseline at the same budget: the ddpg-paper-hopper preset.
+        algorithm: cmp
+        environment: Hopper-v5
+        student: ddpg
+        learner:
+          hiddenSizes: [64, 64]
+          layerNorm: true
+          actorLearningRate: 0.0001
+          criticLearningRate: 0.001
+          criticL2: 0.01
+          gamma: 0.99
+          tau: 0.01
+          rewardScale: 1.0
+        agent:
+          noise: none
+          batchSize: 64
+          bufferSize: 1000000
+          normalizeObservations: true
+          observationClip: 5.0
+        cmp:
+          beta: 1.0
+          explorationSteps: 100
+          evaluationSteps: 200
+          studentTrainingSteps: 50
+          exerciseBatchSize: 64
+          teacherUpdates: 50
+          cyclesPerEpoch: 20
+          studentReturnSource: previousLookahead
+          returnEstimate: cumulative
+          resetBeforeEvaluation: true
+          movingSumWindow: 25
+          teacher:
+            hiddenSizes: [64, 64]
+            layerNorm: true
+            learningRate: 0.0001
+          metaQ:
+            hiddenSizes: [64, 64]
+            layerNorm: true
+            learningRate: 0.001
+            tau: 0.01
+            gamma: 0.99
+            updates: 5
+        run:
+          totalSteps: 1000000
+          evalInterval: 10000
+          evalEpisodes: 10
+          checkpointInterval: 50000
+          logInterval: 1000
+          seed: 0
+
+        """,
+        "cmp-inverteddoublependulum": """
+        # Counterfactual Meta Policy (CMP, Algorithm 1) on InvertedDoublePendulum-v5: the exploration policy (Gaussian MLP 64-64 with a
+        # learned log-std, Adam 1e-4) is trained with the counterfactual advantage of Eq. 7 (meta-Q network 64-64 with layer
+        # normalization, 5 updates per exploration-policy update) for a baselines DDPG student (64-64 with layer
+        # normalization). Sec. 4.1: 100 exploration steps, 200 evaluation steps, 50 student updates and 50 exploration-policy
+        # updates per iteration, 1,500,000 environment steps.
+        # Variants: --set cmp.beta=0 (CMP-0), --algo ma2c, --algo l2explore; TD3 student: --set student=td3.
+        # DDPG baseline at the same budget: the ddpg-paper-inverteddoublependulum preset.
+        algorithm: cmp
+        environment: InvertedDoublePendulum-v5
+        student: ddpg
+        learner:
+          hiddenSizes: [64, 64]
+          layerNorm: true
+          actorLearningRate: 0.0001
+          criticLearningRate: 0.001
+          criticL2: 0.01
+          gamma: 0.99
+          tau: 0.01
+          rewardScale: 1.0
+        agent:
+          noise: none
+          batchSize: 64
+          bufferSize: 1000000
+          normalizeObservations: true
+          observationClip: 5.0
+        cmp:
+          beta: 1.0
+          explorationSteps: 100
+          evaluationSteps: 200
+          studentTrainingSteps: 50
+          exerciseBatchSize: 64
+          teacherUpdates: 50
+          cyclesPerEpoch: 20
+          studentReturnSource: previousLookahead
+          returnEstimate: cumulative
+          resetBeforeEvaluation: true
+          movingSumWindow: 25
+          teacher:
+            hiddenSizes: [64, 64]
+            layerNorm: true
+            learningRate: 0.0001
+          metaQ:
+            hiddenSizes: [64, 64]
+            layerNorm: true
+            learningRate: 0.001
+            tau: 0.01
+            gamma: 0.99
+            updates: 5
+        run:
+          totalSteps: 1500000
+          evalInterval: 10000
+          evalEpisodes: 10
+          checkpointInterval: 50000
+          logInterval: 1000
+          seed: 0
+
+        """,
+        "cmp-invertedpendulum": """
+        # Counterfactual Meta Policy (CMP, Algorithm 1) on InvertedPendulum-v5: the exploration policy (Gaussian MLP 64-64 with a
+        # learned log-std, Adam 1e-4) is trained with the counterfactual advantage of Eq. 7 (meta-Q network 64-64 with layer
+        # normalization, 5 updates per exploration-policy update) for a baselines DDPG student (64-64 with layer
+        # normalization). Sec. 4.1: 1000 exploration steps, 2000 evaluation steps, 500 student updates and 500 exploration-policy
+        # updates per iteration, 1,500,000 environment steps.
+        # Variants: --set cmp.beta=0 (CMP-0), --algo ma2c, --algo l2explore; TD3 student: --set student=td3.
+        # DDPG baseline at the same budget: the ddpg-paper-invertedpendulum preset.
+        algorithm: cmp
+        environment: InvertedPendulum-v5
+        student: ddpg
+        learner:
+          hiddenSizes: [64, 64]
+          layerNorm: true
+          actorLearningRate: 0.0001
+          criticLearningRate: 0.001
+          criticL2: 0.01
+          gamma: 0.99
+          tau: 0.01
+          rewardScale: 1.0
+        agent:
+          noise: none
+          batchSize: 64
+          bufferSize: 1000000
+          normalizeObservations: true
+          observationClip: 5.0
+        cmp:
+          beta: 1.0
+          explorationSteps: 1000
+          evaluationSteps: 2000
+          studentTrainingSteps: 500
+          exerciseBatchSize: 64
+          teacherUpdates: 500
+          cyclesPerEpoch: 20
+          studentReturnSource: previousLookahead
+          returnEstimate: cumulative
+          resetBeforeEvaluation: true
+          movingSumWindow: 25
+          teacher:
+            hiddenSizes: [64, 64]
+            layerNorm: true
+            learningRate: 0.0001
+          metaQ:
+            hiddenSizes: [64, 64]
+            layerNorm: true
+            learningRate: 0.001
+            tau: 0.01
+            gamma: 0.99
+            updates: 5
+        run:
+          totalSteps: 1500000
+          evalInterval: 10000
+          evalEpisodes: 10
+          checkpointInterval: 50000
+          logInterval: 1000
+          seed: 0
+
+        """,
+        "cmp-pendulum": """
+        # Counterfactual Meta Policy (CMP, Algorithm 1) on Pendulum-v1: the exploration policy (Gaussian MLP 64-64 with a
+        # learned log-std, Adam 1e-4) is trained with the counterfactual advantage of Eq. 7 (meta-Q network 64-64 with layer
+        # normalization, 5 updates per exploration-policy update) for a baselines DDPG student (64-64 with layer
+        # normalization). Sec. 4.1: 100 exploration steps, 200 evaluation steps, 50 student updates and 50 exploration-policy
+        # updates per iteration, 900,000 environment steps.
+        # Variants: --set cmp.beta=0 (CMP-0), --algo ma2c, --algo l2explore; TD3 student: --set student=td3.
+        # DDPG baseline at the same budget: the ddpg-paper-pendulum preset.
+        algorithm: cmp
+        environment: Pendulum-v1
+        student: ddpg
+        learner:
+          hiddenSizes: [64, 64]
+          layerNorm: true
+          actorLearningRate: 0.0001
+          criticLearningRate: 0.001
+          criticL2: 0.01
+          gamma: 0.99
+          tau: 0.01
+          rewardScale: 1.0
+        agent:
+          noise: none
+          batchSize: 64
+          bufferSize: 1000000
+          normalizeObservations: true
+          observationClip: 5.0
+        cmp:
+          beta: 1.0
+          explorationSteps: 100
+          evaluationSteps: 200
+          studentTrainingSteps: 50
+          exerciseBatchSize: 64
+          teacherUpdates: 50
+          cyclesPerEpoch: 20
+          studentReturnSource: previousLookahead
+          returnEstimate: cumulative
+          resetBeforeEvaluation: true
+          movingSumWindow: 25
+          teacher:
+            hiddenSizes: [64, 64]
+            layerNorm: true
+            learningRate: 0.0001
+          metaQ:
+            hiddenSizes: [64, 64]
+            layerNorm: true
+            learningRate: 0.001
+            tau: 0.01
+            gamma: 0.99
+            updates: 5
+        run:
+          totalSteps: 900000
+          evalInterval: 10000
+          evalEpisodes: 10
+          checkpointInterval: 50000
+          logInterval: 1000
+          seed: 0
+
+        """,
+        "cmp-walker2d": """
+        # Counterfactual Meta Policy (CMP, Algorithm 1) on Walker2d-v5: the exploration policy (Gaussian MLP 64-64 with a
+        # learned log-std, Adam 1e-4) is trained with the counterfactual advantage of Eq. 7 (meta-Q network 64-64 with layer
+        # normalization, 5 updates per exploration-policy update) for a baselines DDPG student (64-64 with layer
+        # normalization). Sec. 4.1: 100 exploration steps, 200 evaluation steps, 50 student updates and 50 exploration-policy
+        # updates per iteration, 1,000,000 environment steps.
+        # Variants: --set cmp.beta=0 (CMP-0), --algo ma2c, --algo l2explore; TD3 student: --set student=td3.
+        # DDPG baseline at the same budget: ddpg-paper-hopper with --env Walker2d-v5.
+        algorithm: cmp
+        environment: Walker2d-v5
+        student: ddpg
+        learner:
+          hiddenSizes: [64, 64]
+          layerNorm: true
+          actorLearningRate: 0.0001
+          criticLearningRate: 0.001
+          criticL2: 0.01
+          gamma: 0.99
+          tau: 0.01
+          rewardScale: 1.0
+        agent:
+          noise: none
+          batchSize: 64
+          bufferSize: 1000000
+          normalizeObservations: true
+          observationClip: 5.0
+        cmp:
+          beta: 1.0
+          explorationSteps: 100
+          evaluationSteps: 200
+          studentTrainingSteps: 50
+          exerciseBatchSize: 64
+          teacherUpdates: 50
+          cyclesPerEpoch: 20
+          studentReturnSource: previousLookahead
+          returnEstimate: cumulative
+          resetBeforeEvaluation: true
+          movingSumWindow: 25
+          teacher:
+            hiddenSizes: [64, 64]
+            layerNorm: true
+            learningRate: 0.0001
+          metaQ:
+            hiddenSizes: [64, 64]
+            layerNorm: true
+            learningRate: 0.001
+            tau: 0.01
+            gamma: 0.99
+            updates: 5
+        run:
+          totalSteps: 1000000
+          evalInterval: 10000
+          evalEpisodes: 10
+          checkpointInterval: 50000
+          logInterval: 1000
+          seed: 0
+
+        """,
         "ddpg-halfcheetah": """
         # DDPG on HalfCheetah-v5 as in OpenAI baselines: 64-64 networks with layer normalization, adaptive
         # parameter noise with desired action stddev 0.2 (Plappert et al. 2018), observation normalization clipped to 5.

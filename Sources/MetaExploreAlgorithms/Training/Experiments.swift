@@ -96,8 +96,8 @@ public enum Experiments {
         let config = try ConfigurationLoader.loadAny(yaml: yaml, overrides: overrides)
         let name = TrainingSession.environmentName(config)
         let env = try GymnasiumTrainingEnvironment(id: name), evalEnv = try GymnasiumTrainingEnvironment(id: name)
-        if case .meta(let c) = config {
-            let runner = try TrainingSession.makeMetaRunner(c, exploration: env, lookahead: try GymnasiumTrainingEnvironment(id: name),
+        if config.isLearnedExploration {
+            let runner = try TrainingSession.makeMetaRunner(config, exploration: env, lookahead: try GymnasiumTrainingEnvironment(id: name),
                                                             evaluation: evalEnv)
             try runner.restoreState(state)
             if let seed { runner.evaluationSeed = seed }
@@ -122,8 +122,8 @@ public enum Experiments {
     /// timed after a warm-up of `warmupSteps` random steps plus 200 training steps, without evaluation, logging or
     /// checkpoints.
     public static func trainingSpeed(_ configuration: AnyExperimentConfiguration, steps: Int) throws -> Double {
-        if case .meta = configuration {
-            throw ExperimentError.conflictingOptions("bench train measures ddpg and td3; time a short `train --algo meta` run instead")
+        if configuration.isLearnedExploration {
+            throw ExperimentError.conflictingOptions("bench train measures ddpg and td3; time a short `train --algo \(configuration.algorithm)` run instead")
         }
         let name = TrainingSession.environmentName(configuration)
         let env = try GymnasiumTrainingEnvironment(id: name), evalEnv = try GymnasiumTrainingEnvironment(id: name)

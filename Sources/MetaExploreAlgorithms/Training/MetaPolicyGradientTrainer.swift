@@ -42,7 +42,10 @@ public protocol MetaPolicyGradientRunner: AnyObject {
 
 /// The training loop of learned exploration by meta-policy gradient (Xu et al. 2018, "Learning to Explore via
 /// Meta-Policy Gradient", ICML, Algorithm 1), in the workflow of `OffPolicyTrainer`: the same run folder, logs,
-/// evaluation, checkpoints, stop requests and divergence checks.
+/// evaluation, checkpoints, stop requests and divergence checks. The same loop runs Counterfactual Meta Policy
+/// (`init(student:cmp:...)`: CMP-β, MA2C, L2Explore; CMP paper, Algorithm 1, lines 5–16 in `CMPIteration`, lines
+/// 17–18 here): the method sits behind `ExplorationIteration`, which reports each cycle's measurements and saves and
+/// restores the method's state (for CMP also Q̂, Q̂′ and Q̂'s Adam state, τi−1 and Ri−1, the moving sum).
 ///
 /// One *cycle* is one iteration of Algorithm 1: `MetaPolicyGradientIteration.run` (line 5: D0 from the teacher πe on
 /// the exploration environment; line 6: the exercise move π′ = DDPG(π, D0) on a copy; line 7: D1 from π′ on the
@@ -66,7 +69,11 @@ public protocol MetaPolicyGradientRunner: AnyObject {
 public final class MetaPolicyGradientTrainer<S: MetaStudentLearner, E: TrainingEnvironment>: MetaPolicyGradientRunner {
     public let student: S
     public let core: OffPolicyAgentCore
-    public let iteration: MetaPolicyGradientIteration<S>
+    /// The method's iteration: `MetaPolicyGradientIteration` (meta, meta-variance, meta-state) or `CMPIteration`
+    /// (cmp, ma2c, l2explore).
+    public let iteration: any ExplorationIteration<S>
+    /// The loop's settings (student updates per cycle, cycles per epoch, R̂π source); for CMP its
+    /// `metaPolicyGradientConfiguration`.
     public let configuration: MetaPolicyGradientConfiguration
     /// D0 is drawn here (the teacher's episodes continue across cycles).
     public let explorationCursor: RolloutCursor
@@ -92,13 +99,46 @@ public final class MetaPolicyGradientTrainer<S: MetaStudentLearner, E: TrainingE
     private var metricCounts: [String: Double] = [:]
     private var logging = false
 
-    /// Builds the runner. `student` is freshly initialized by the caller; the teacher, the replay buffer and the
-    /// cursors are built here from streams derived from `schedule.seed`. The three environments must be distinct
-    /// instances of the same task.
-    public init(student: S, configuration: MetaPolicyGradientConfiguration, settings: OffPolicyAgentSettings,
+    /// Builds the meta-policy-gradient runner. `student` is freshly initialized by the caller; the teacher, the
+    /// replay buffer and the cursors are built here from streams derived from `schedule.seed`. The three environments
+    /// must be distinct instances of the same task.
+    public convenience init(student: S, configuration: MetaPolicyGradientConfiguration, settings: OffPolicyAgentSettings,
+                            explorationEnvironment: E, lookaheadEnvironment: E, evaluationEnvironment: E,
+                            schedule: TrainingSchedule, runDirectory: RunDirectory? = nil,
+                            checkpointSink: CheckpointSink? = nil, stop: StopRequest = StopRequest(),
+                            progress: ProgressReporter? = nil) throws {
+        try self.init(student: student, loop: configuration, settings: settings,
+                      explorationEnvironment: explorationEnvironment, lookaheadEnvironment: lookaheadEnvironment,
+                      evaluationEnvironment: evaluationEnvironment, schedule: schedule, runDirectory: runDirectory,
+                      checkpointSink: checkpointSink, stop: stop, progress: progress) { rng, normalize in
+            MetaPolicyGradientIteration(configuration: configuration, valueStudent: student, rng: rng,
+                                        normalize: normalize)
+        }
+    }
+
+    /// Builds a Counterfactual Meta Policy runner (CMP-β, MA2C or L2Explore per `configuration.variant`; CMP paper,
+    /// Algorithm 1) in the same loop: each cycle is `CMPIteration.run` (lines 5–16) followed by
+    /// `studentTrainingSteps` student updates (lines 17–18).
+    public convenience init(student: S, cmp configuration: CMPConfiguration, settings: OffPolicyAgentSettings,
+                            explorationEnvironment: E, lookaheadEnvironment: E, evaluationEnvironment: E,
+                            schedule: TrainingSchedule, runDirectory: RunDirectory? = nil,
+                            checkpointSink: CheckpointSink? = nil, stop: StopRequest = StopRequest(),
+                            progress: ProgressReporter? = nil) throws {
+        try self.init(student: student, loop: configuration.metaPolicyGradientConfiguration, settings: settings,
+                      explorationEnvironment: explorationEnvironment, lookaheadEnvironment: lookaheadEnvironment,
+                      evaluationEnvironment: evaluationEnvironment, schedule: schedule, runDirectory: runDirectory,
+                      checkpointSink: checkpointSink, stop: stop, progress: progress) { rng, normalize in
+            CMPIteration(configuration: configuration, student: student, rng: rng, normalize: normalize)
+        }
+    }
+
+    /// Builds the runner around the iteration `makeIteration` returns (given its generator and the observation
+    /// normalization); `loop` supplies the student updates per cycle, cycles per epoch and the R̂π source.
+    public init(student: S, loop configuration: MetaPolicyGradientConfiguration, settings: OffPolicyAgentSettings,
                 explorationEnvironment: E, lookaheadEnvironment: E, evaluationEnvironment: E,
                 schedule: TrainingSchedule, runDirectory: RunDirectory? = nil, checkpointSink: CheckpointSink? = nil,
-                stop: StopRequest = StopRequest(), progress: ProgressReporter? = nil) throws {
+                stop: StopRequest = StopRequest(), progress: ProgressReporter? = nil,
+                makeIteration: (RandomStream, @escaping ([Double]) -> [Double]) -> any ExplorationIteration<S>) throws {
         precondition(explorationEnvironment !== lookaheadEnvironment && explorationEnvironment !== evaluationEnvironment
                      && lookaheadEnvironment !== evaluationEnvironment, "each role needs its own environment instance")
         precondition(explorationEnvironment.observationSize == student.observationSize
@@ -116,9 +156,7 @@ public final class MetaPolicyGradientTrainer<S: MetaStudentLearner, E: TrainingE
         let core = OffPolicyAgentCore(observationSize: student.observationSize, actionSize: student.actionSize,
                                       settings: settings, rng: root.derived("agent"))
         self.core = core
-        iteration = MetaPolicyGradientIteration(
-            configuration: configuration, valueStudent: student, rng: root.derived("teacher"),
-            normalize: { core.normalizer?.normalize($0) ?? $0 })
+        iteration = makeIteration(root.derived("teacher"), { core.normalizer?.normalize($0) ?? $0 })
         explorationCursor = try RolloutCursor(environment: cursorEnvironment(explorationEnvironment),
                                               resetSeeds: root.derived("exploration-episode-seeds"))
         lookaheadCursor = try RolloutCursor(environment: cursorEnvironment(lookaheadEnvironment),
@@ -130,8 +168,7 @@ public final class MetaPolicyGradientTrainer<S: MetaStudentLearner, E: TrainingE
     /// (`train_episode_length` stays empty, the column is kept so logs line up with `OffPolicyTrainer`'s).
     public var columns: [String] {
         ["episodes", "updates", "wall_time", "steps_per_second", "train_return", "train_episode_length",
-         "eval_return", "eval_return_std", "cycles", "epoch", "meta_reward", "student_return", "lookahead_return",
-         "exploration_reward", "teacher_loss", "teacher_entropy", "teacher_std"] + S.metricNames
+         "eval_return", "eval_return_std", "cycles", "epoch"] + iteration.metricNames + S.metricNames
     }
 
     private func store(_ s: RolloutStep) {
@@ -168,16 +205,13 @@ public final class MetaPolicyGradientTrainer<S: MetaStudentLearner, E: TrainingE
         while step < schedule.totalSteps && !stop.isRequested {
             let before = step
             // Algorithm 1, lines 2–3 (first cycle) and 5–9.
-            let report = try iteration.run(student: student, exploration: explorationCursor,
-                                           evaluation: lookaheadCursor, sink: sink)
-            try accumulate("meta_reward", report.metaReward)
-            try accumulate("student_return", report.studentReturn)
-            try accumulate("lookahead_return", report.lookaheadReturn)
-            try accumulate("exploration_reward", report.explorationReward)
-            try accumulate("teacher_loss", report.teacherUpdate.loss)
-            try accumulate("teacher_entropy", report.teacherUpdate.entropy)
-            try accumulate("teacher_std", report.teacherUpdate.meanStd)
-            // Line 10: π ← DDPG(π, B), then the new R̂π.
+            let latest = iteration.latestValueMetrics
+            for (k, v) in try iteration.runCycle(student: student, exploration: explorationCursor,
+                                                 evaluation: lookaheadCursor, sink: sink) {
+                if latest.contains(k) { metricSums[k] = 0; metricCounts[k] = 0 }
+                try accumulate(k, v)
+            }
+            // Line 10 (CMP: lines 17–18): π ← DDPG(π, B), then the new R̂π.
             if core.canUpdate {
                 for _ in 0..<c.studentTrainingSteps {
                     for (k, v) in student.record(student.update(core.sampleBatch())) { try accumulate(k, v) }
@@ -239,8 +273,8 @@ public final class MetaPolicyGradientTrainer<S: MetaStudentLearner, E: TrainingE
         if let name = firstNonFinite(student.namedNetworkParameters) {
             throw TrainingError.nonFinite(step: step, what: "parameter '\(name)'")
         }
-        if let name = firstNonFinite(iteration.teacher.namedParameters) {
-            throw TrainingError.nonFinite(step: step, what: "teacher parameter '\(name)'")
+        if let name = firstNonFinite(iteration.learnedParameters) {
+            throw TrainingError.nonFinite(step: step, what: "exploration parameter '\(name)'")
         }
     }
 

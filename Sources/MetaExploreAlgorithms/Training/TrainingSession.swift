@@ -40,8 +40,8 @@ public enum TrainingSession {
     public static func makeAgent(_ configuration: AnyExperimentConfiguration, observationSize: Int,
                                  actionSize: Int) -> any OffPolicyAgent {
         switch configuration {
-        case .meta:
-            preconditionFailure("TrainingSession.makeAgent: the meta-policy gradient runs through makeMetaRunner")
+        case .meta, .cmp:
+            preconditionFailure("TrainingSession.makeAgent: learned exploration runs through makeMetaRunner")
         case .ddpg(let c):
             return DDPGAgent(observationSize: observationSize, actionSize: actionSize, learner: c.learner,
                              settings: c.agent, seed: c.run.seed)
@@ -56,6 +56,7 @@ public enum TrainingSession {
         case .ddpg(let c): return TrainingSchedule(c)
         case .td3(let c): return TrainingSchedule(c)
         case .meta(let c): return TrainingSchedule(c)
+        case .cmp(let c): return TrainingSchedule(c)
         }
     }
 
@@ -64,6 +65,7 @@ public enum TrainingSession {
         case .ddpg(let c): return c.environment
         case .td3(let c): return c.environment
         case .meta(let c): return c.environment
+        case .cmp(let c): return c.environment
         }
     }
 
@@ -84,9 +86,9 @@ public enum TrainingSession {
             try directory.writeVersions(extra: options.versions)
             run = directory
         }
-        if case .meta(let c) = configuration {
-            let progress = options.showProgress ? ProgressReporter(totalSteps: c.run.totalSteps) : nil
-            let runner = try makeMetaRunner(c, exploration: env, lookahead: try makeEnvironment(name), evaluation: evalEnv,
+        if configuration.isLearnedExploration {
+            let progress = options.showProgress ? ProgressReporter(totalSteps: configuration.run.totalSteps) : nil
+            let runner = try makeMetaRunner(configuration, exploration: env, lookahead: try makeEnvironment(name), evaluation: evalEnv,
                                             runDirectory: run, checkpointSink: options.checkpointSink,
                                             stop: options.stop, progress: progress)
             runner.extraMetadata = ["config": yaml, "metaexplore": RunDirectory.metaExploreVersion]
@@ -97,6 +99,52 @@ public enum TrainingSession {
         }
         let agent = makeAgent(configuration, observationSize: env.observationSize, actionSize: env.actionSize)
         return try runOpened(agent, env, evalEnv, schedule(configuration), run, yaml, options)
+    }
+
+    /// The learned-exploration runner of a `.meta` or `.cmp` configuration (see the typed overloads).
+    public static func makeMetaRunner<Environment: TrainingEnvironment>(
+        _ configuration: AnyExperimentConfiguration, exploration: Environment, lookahead: Environment,
+        evaluation: Environment, runDirectory: RunDirectory? = nil, checkpointSink: CheckpointSink? = nil,
+        stop: StopRequest = StopRequest(), progress: ProgressReporter? = nil
+    ) throws -> any MetaPolicyGradientRunner {
+        switch configuration {
+        case .meta(let c):
+            return try makeMetaRunner(c, exploration: exploration, lookahead: lookahead, evaluation: evaluation,
+                                      runDirectory: runDirectory, checkpointSink: checkpointSink, stop: stop,
+                                      progress: progress)
+        case .cmp(let c):
+            return try makeCMPRunner(c, exploration: exploration, lookahead: lookahead, evaluation: evaluation,
+                                     runDirectory: runDirectory, checkpointSink: checkpointSink, stop: stop,
+                                     progress: progress)
+        case .ddpg, .td3:
+            preconditionFailure("TrainingSession.makeMetaRunner: \(configuration.algorithm) is not learned exploration")
+        }
+    }
+
+    /// The CMP runner a configuration describes (CMP-β, MA2C or L2Explore; student `ddpg` or `td3`) on three
+    /// distinct environment instances (τ, τ′, evaluation): `MetaPolicyGradientTrainer` around a `CMPIteration`. The
+    /// student's initial weights come from the run seed, as for `makeMetaRunner`.
+    public static func makeCMPRunner<Environment: TrainingEnvironment>(
+        _ c: CMPExperimentConfiguration, exploration: Environment, lookahead: Environment,
+        evaluation: Environment, runDirectory: RunDirectory? = nil, checkpointSink: CheckpointSink? = nil,
+        stop: StopRequest = StopRequest(), progress: ProgressReporter? = nil
+    ) throws -> any MetaPolicyGradientRunner {
+        var rng = RandomStream(seed: c.run.seed, stream: "meta-student").derived("network-init")
+        let obs = exploration.observationSize, act = exploration.actionSize
+        switch c.student {
+        case .ddpg:
+            let student = DDPGLearner(observationSize: obs, actionSize: act, configuration: c.learner, using: &rng)
+            return try MetaPolicyGradientTrainer(
+                student: student, cmp: c.cmpConfiguration, settings: c.agent, explorationEnvironment: exploration,
+                lookaheadEnvironment: lookahead, evaluationEnvironment: evaluation, schedule: TrainingSchedule(c),
+                runDirectory: runDirectory, checkpointSink: checkpointSink, stop: stop, progress: progress)
+        case .td3:
+            let student = TD3Learner(observationSize: obs, actionSize: act, configuration: c.td3, using: &rng)
+            return try MetaPolicyGradientTrainer(
+                student: student, cmp: c.cmpConfiguration, settings: c.agent, explorationEnvironment: exploration,
+                lookaheadEnvironment: lookahead, evaluationEnvironment: evaluation, schedule: TrainingSchedule(c),
+                runDirectory: runDirectory, checkpointSink: checkpointSink, stop: stop, progress: progress)
+        }
     }
 
     /// The meta-policy-gradient runner a configuration describes (student `ddpg` or `td3`), on three distinct
