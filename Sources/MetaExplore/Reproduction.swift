@@ -49,7 +49,7 @@ public enum Reproduction {
 
     /// `train` arguments for the meta-policy-gradient comparison: Meta variants on `meta-<task>`, DDPG on
     /// `ddpg-paper-<task>` (baselines DDPG at the same budget).
-    static func xu2018Arguments(_ algorithm: String, _ environment: String, _ seed: Int) -> [String] {
+    @Sendable static func xu2018Arguments(_ algorithm: String, _ environment: String, _ seed: Int) -> [String] {
         let task = taskName(environment)
         if algorithm == "ddpg" { return ["--preset", "ddpg-paper-\(task)", "--seed", "\(seed)"] }
         return ["--preset", "meta-\(task)", "--algo", algorithm, "--seed", "\(seed)"]
@@ -58,7 +58,7 @@ public enum Reproduction {
     /// `train` arguments for the CMP comparison: `cmp-<β>` is the `cmp-<task>` preset with `cmp.beta=<β>`, `ma2c`
     /// and `l2explore` the same preset with `--algo` (L2Explore with its own teacher-step count, as
     /// `CMPPreset.with(variant:)`: 1, or 100 on the 1000-step tasks), DDPG `ddpg-paper-<task>` (same budget).
-    static func cmp2019Arguments(_ algorithm: String, _ environment: String, _ seed: Int) -> [String] {
+    @Sendable static func cmp2019Arguments(_ algorithm: String, _ environment: String, _ seed: Int) -> [String] {
         let task = taskName(environment)
         if algorithm == "ddpg" { return ["--preset", "ddpg-paper-\(task)", "--seed", "\(seed)"] }
         var args = ["--preset", "cmp-\(task)", "--seed", "\(seed)"]

@@ -23,10 +23,12 @@ struct Train: ParsableCommand {
               metaexplore train --preset meta-pendulum --seed 1
               metaexplore train --algo meta-state --env Hopper-v5 --set student=td3
 
-            Counterfactual Meta Policy: --algo cmp (CMP-β, β from --set cmp.beta=<β>, default 1), ma2c (meta
-            actor-critic) or l2explore; settings under cmp.* (e.g. --set cmp.metaQ.updates=5). The log adds the
-            advantage, the meta-Q loss and exploration_reward_moving_sum. Presets cmp-<task> for halfcheetah,
-            pendulum, hopper, walker2d, invertedpendulum, inverteddoublependulum.
+            Counterfactual Meta Policy: --algo cmp (CMP-β, β from --set cmp.beta=<β>, default 1), ma2c (meta \
+            actor-critic) or l2explore; settings under cmp.* (e.g. --set cmp.metaQ.updates=5). The log adds the \
+            advantage, the meta-Q loss and exploration_reward_moving_sum. Presets cmp-<task> for halfcheetah, \
+            pendulum, hopper, walker2d, invertedpendulum and inverteddoublependulum.
+
+            Examples:
               metaexplore train --preset cmp-pendulum --set cmp.beta=0
               metaexplore train --preset cmp-halfcheetah --algo ma2c
             """)
