@@ -7,7 +7,7 @@ struct MetaExploreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "metaexplore",
         abstract: "Reinforcement learning with learned exploration.",
-        version: MetaExploreVersion.string,
+        version: RunDirectory.metaExploreVersion,
         subcommands: [Train.self, Eval.self, List.self, Reproduce.self, Bench.self])
 
     static func main() {
@@ -16,6 +16,3 @@ struct MetaExploreCommand: ParsableCommand {
     }
 }
 
-enum MetaExploreVersion {
-    static let string = "0.1.0"
-}

@@ -14,7 +14,7 @@ import MetaExploreAnalysis
 /// Reopening an existing folder (resume) appends to its logs.
 public final class RunDirectory {
     /// The version of MetaExplore recorded in `versions.json`.
-    public static let metaExploreVersion = "0.1.0-dev"
+    public static let metaExploreVersion = "0.1.0"
 
     public let url: URL
     public private(set) var writers: [MetricsWriter] = []
