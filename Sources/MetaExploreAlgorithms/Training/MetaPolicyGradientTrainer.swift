@@ -310,25 +310,16 @@ public final class MetaPolicyGradientTrainer<S: MetaStudentLearner, E: TrainingE
         iteration.saveState(into: &state, prefix: "meta.")
         saveCursor(explorationCursor, into: &state, prefix: "runner.exploration_cursor.")
         saveCursor(lookaheadCursor, into: &state, prefix: "runner.lookahead_cursor.")
-        state.set("runner.step", step)
-        state.set("runner.episodes", episodes)
-        state.set("runner.updates", updates)
+        RunnerProgress(step: step, episodes: episodes, updates: updates, recentReturns: recentReturns,
+                       evaluations: evaluations).save(into: &state, seed: schedule.seed, extraMetadata: extraMetadata)
         state.set("runner.cycles", cycles)
-        state.setDoubles("runner.recent_returns", recentReturns)
-        state.setDoubles("runner.evaluation_steps", evaluations.map { Double($0.step) })
-        state.setDoubles("runner.evaluation_means", evaluations.map(\.mean))
-        state.set("runner.schedule.seed", schedule.seed)
-        for (k, v) in extraMetadata { state.metadata[k] = v }
         return state
     }
 
     /// Restores a state saved by `saveState` (a run built from the same configuration); the next cycle continues
     /// exactly where the saved run would have.
     public func restoreState(_ state: CheckpointState) throws {
-        let seed: UInt64 = try state.value("runner.schedule.seed")
-        guard seed == schedule.seed else {
-            throw CheckpointStateError.incompatible("checkpoint seed \(seed), this run has seed \(schedule.seed)")
-        }
+        let progress = try RunnerProgress.restore(from: state, seed: schedule.seed)
         guard state.metadata["meta.iterations"] != nil else {
             throw CheckpointStateError.incompatible("not a meta-policy-gradient checkpoint")
         }
@@ -337,14 +328,9 @@ public final class MetaPolicyGradientTrainer<S: MetaStudentLearner, E: TrainingE
         try iteration.restoreState(from: state, prefix: "meta.", student: student)
         try restoreCursor(explorationCursor, from: state, prefix: "runner.exploration_cursor.")
         try restoreCursor(lookaheadCursor, from: state, prefix: "runner.lookahead_cursor.")
-        step = try state.value("runner.step")
-        episodes = try state.value("runner.episodes")
-        updates = try state.value("runner.updates")
+        (step, episodes, updates) = (progress.step, progress.episodes, progress.updates)
+        (recentReturns, evaluations) = (progress.recentReturns, progress.evaluations)
         cycles = try state.value("runner.cycles")
-        recentReturns = try state.doubles("runner.recent_returns")
-        let evalSteps = try state.doubles("runner.evaluation_steps")
-        let evalMeans = try state.doubles("runner.evaluation_means")
-        evaluations = zip(evalSteps, evalMeans).map { EvaluationResult(step: Int($0), returns: [$1]) }
         seenEpisodes = explorationCursor.finishedEpisodeReturns.count
         metricSums = [:]
         metricCounts = [:]

@@ -324,39 +324,24 @@ public final class OffPolicyTrainer<Agent: OffPolicyAgent, Environment: Training
     public func saveState() -> CheckpointState {
         var state = CheckpointState()
         agent.saveState(into: &state, prefix: "agent.")
-        state.set("runner.step", step)
-        state.set("runner.episodes", episodes)
-        state.set("runner.updates", updates)
+        RunnerProgress(step: step, episodes: episodes, updates: updates, recentReturns: recentReturns,
+                       evaluations: evaluations).save(into: &state, seed: schedule.seed, extraMetadata: extraMetadata)
         state.setGenerator("runner.rng.warmup", warmupRNG)
         state.setGenerator("runner.rng.episode_seeds", resetRNG)
-        state.setDoubles("runner.recent_returns", recentReturns)
         state.set("runner.last_episode_length", runningEpisodeLength)
-        state.setDoubles("runner.evaluation_steps", evaluations.map { Double($0.step) })
-        state.setDoubles("runner.evaluation_means", evaluations.map(\.mean))
-        state.set("runner.schedule.seed", schedule.seed)
-        for (k, v) in extraMetadata { state.metadata[k] = v }
         return state
     }
 
     /// Restores a state saved by `saveState` (a run built from the same configuration). The next step starts a
     /// new episode.
     public func restoreState(_ state: CheckpointState) throws {
-        let seed: UInt64 = try state.value("runner.schedule.seed")
-        guard seed == schedule.seed else {
-            throw CheckpointStateError.incompatible("checkpoint seed \(seed), this run has seed \(schedule.seed)")
-        }
+        let progress = try RunnerProgress.restore(from: state, seed: schedule.seed)
         try agent.restoreState(from: state, prefix: "agent.")
-        step = try state.value("runner.step")
-        episodes = try state.value("runner.episodes")
-        updates = try state.value("runner.updates")
+        (step, episodes, updates) = (progress.step, progress.episodes, progress.updates)
+        (recentReturns, evaluations) = (progress.recentReturns, progress.evaluations)
         warmupRNG = try state.generator("runner.rng.warmup")
         resetRNG = try state.generator("runner.rng.episode_seeds")
-        recentReturns = try state.doubles("runner.recent_returns")
         runningEpisodeLength = try state.value("runner.last_episode_length")
-        let evalSteps = try state.doubles("runner.evaluation_steps")
-        let evalMeans = try state.doubles("runner.evaluation_means")
-        // Only the means of past evaluations are kept.
-        evaluations = zip(evalSteps, evalMeans).map { EvaluationResult(step: Int($0), returns: [$1]) }
         observation = nil
         metricSums = [:]
         metricCounts = [:]
