@@ -33,7 +33,8 @@ public struct ReproductionPlan: Sendable {
 
 /// Runs reproduction plans as parallel grids of training processes, resumably, and writes their results: a table in
 /// Markdown and CSV (mean ± std and a 95% bootstrap confidence interval of the final evaluation return, with the
-/// references) and one learning-curve PNG per environment (one line and ±1 std band per algorithm).
+/// references), one learning-curve PNG per environment (one line and ±1 std band per algorithm), and, for runs that
+/// recorded their state visitation, one visitation figure per environment (`StateVisitationAnalysis`).
 public enum Reproduction {
     /// The built-in plans, by name.
     public static var plans: [String: ReproductionPlan] {
@@ -49,10 +50,13 @@ public enum Reproduction {
 
     /// `train` arguments for the meta-policy-gradient comparison: Meta variants on `meta-<task>`, DDPG on
     /// `ddpg-paper-<task>` (baselines DDPG at the same budget).
+    /// Every run keeps its first and latest 5000 states per acting policy for the Figure 4 analysis (50 D0
+    /// rollouts of 100 steps on the 100-step tasks; recording draws no random numbers).
     @Sendable static func xu2018Arguments(_ algorithm: String, _ environment: String, _ seed: Int) -> [String] {
         let task = taskName(environment)
-        if algorithm == "ddpg" { return ["--preset", "ddpg-paper-\(task)", "--seed", "\(seed)"] }
-        return ["--preset", "meta-\(task)", "--algo", algorithm, "--seed", "\(seed)"]
+        let record = ["--set", "run.visitationWindow=5000"]
+        if algorithm == "ddpg" { return ["--preset", "ddpg-paper-\(task)", "--seed", "\(seed)"] + record }
+        return ["--preset", "meta-\(task)", "--algo", algorithm, "--seed", "\(seed)"] + record
     }
 
     /// `train` arguments for the CMP comparison: `cmp-<β>` is the `cmp-<task>` preset with `cmp.beta=<β>`, `ma2c`
@@ -203,6 +207,19 @@ public enum Reproduction {
             let url = root.appendingPathComponent("curve-\(env).png")
             try LineChart(title: "\(env): evaluation return", xLabel: "environment steps", yLabel: "return",
                           series: series).write(to: url)
+            figures.append(url)
+        }
+        // State visitation (Xu et al. 2018, Fig. 4): the first seed's runs that recorded it, one figure per task.
+        for env in plan.environments {
+            guard let seed = plan.seeds.first else { break }
+            let records = plan.algorithms.compactMap { algorithm in
+                try? VisitationRecord(run: ExperimentJob(algorithm: algorithm, environment: env, seed: seed).directory(in: root))
+            }
+            guard !records.isEmpty else { continue }
+            let url = root.appendingPathComponent("visitation-\(env).png")
+            try StateVisitationAnalysis(records: records,
+                                        title: "\(env), seed \(seed): state visitation (standardized PCA)")
+                .write(figureTo: url)
             figures.append(url)
         }
         return Outcome(table: table, report: report, figures: figures, failures: failures)

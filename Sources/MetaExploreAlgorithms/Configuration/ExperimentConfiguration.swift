@@ -39,6 +39,10 @@ public struct RunSettings: Codable, Equatable, Sendable {
     /// Write a progress record every `logInterval` steps (besides every evaluation).
     public var logInterval: Int = 1000
     public var seed: UInt64 = 0
+    /// Keep the first and the latest `visitationWindow` states of each acting policy (teacher, student, behavior)
+    /// and write them to `visitation.safetensors` in the run folder, for `metaexplore visitation` (Xu et al. 2018,
+    /// Figure 4). 0: off.
+    public var visitationWindow: Int = 0
 
     public init() {}
 }
@@ -175,6 +179,7 @@ func validateShared(agent a: OffPolicyAgentSettings, run r: RunSettings) throws 
     try check(r.evalEpisodes >= 0, "run.evalEpisodes", "must be ≥ 0, got \(r.evalEpisodes)")
     try check(r.checkpointInterval >= 0, "run.checkpointInterval", "must be ≥ 0, got \(r.checkpointInterval)")
     try check(r.logInterval >= 1, "run.logInterval", "must be at least 1, got \(r.logInterval)")
+    try check(r.visitationWindow >= 0, "run.visitationWindow", "must be ≥ 0, got \(r.visitationWindow)")
 }
 
 import Foundation

@@ -98,6 +98,9 @@ public final class MetaPolicyGradientTrainer<S: MetaStudentLearner, E: TrainingE
     private var metricSums: [String: Double] = [:]
     private var metricCounts: [String: Double] = [:]
     private var logging = false
+    /// The states the teacher (D0) and the student (D1) visit at both ends of training, when
+    /// `schedule.visitationWindow` > 0.
+    public let visitation: StateVisitationRecorder?
 
     /// Builds the meta-policy-gradient runner. `student` is freshly initialized by the caller; the teacher, the
     /// replay buffer and the cursors are built here from streams derived from `schedule.seed`. The three environments
@@ -162,6 +165,8 @@ public final class MetaPolicyGradientTrainer<S: MetaStudentLearner, E: TrainingE
         lookaheadCursor = try RolloutCursor(environment: cursorEnvironment(lookaheadEnvironment),
                                             resetSeeds: root.derived("lookahead-episode-seeds"))
         evaluationSeed = TrainingSchedule.evaluationSeed(runSeed: schedule.seed)
+        visitation = schedule.visitationWindow > 0
+            ? StateVisitationRecorder(window: schedule.visitationWindow, observationSize: student.observationSize) : nil
     }
 
     /// Log columns (after `step`); `train_return` is the mean return of the teacher's last 10 exploration episodes
@@ -172,6 +177,7 @@ public final class MetaPolicyGradientTrainer<S: MetaStudentLearner, E: TrainingE
     }
 
     private func store(_ s: RolloutStep) {
+        visitation?.record(s.observation, source: s.source.rawValue)
         core.observe(Transition(observation: s.observation, action: s.action, reward: s.reward,
                                 nextObservation: s.nextObservation, terminated: s.terminated, truncated: s.truncated))
         step += 1
@@ -252,6 +258,7 @@ public final class MetaPolicyGradientTrainer<S: MetaStudentLearner, E: TrainingE
         }
         let interruption = step < schedule.totalSteps ? (stop.requestReason ?? "stopped") : nil
         try checkpoint(interruption == nil ? .final : .interrupted)
+        try writeVisitation(visitation, to: runDirectory, step: step)
         progress?.update(step: step, trainReturn: recentMean, evalReturn: evaluations.last?.mean, force: true)
         return TrainingSummary(steps: step, episodes: episodes, updates: updates, evaluations: evaluations,
                                interruption: interruption)
@@ -313,6 +320,7 @@ public final class MetaPolicyGradientTrainer<S: MetaStudentLearner, E: TrainingE
         RunnerProgress(step: step, episodes: episodes, updates: updates, recentReturns: recentReturns,
                        evaluations: evaluations).save(into: &state, seed: schedule.seed, extraMetadata: extraMetadata)
         state.set("runner.cycles", cycles)
+        visitation?.saveState(into: &state, prefix: "runner.visitation.")
         return state
     }
 
@@ -331,6 +339,7 @@ public final class MetaPolicyGradientTrainer<S: MetaStudentLearner, E: TrainingE
         (step, episodes, updates) = (progress.step, progress.episodes, progress.updates)
         (recentReturns, evaluations) = (progress.recentReturns, progress.evaluations)
         cycles = try state.value("runner.cycles")
+        try visitation?.restoreState(from: state, prefix: "runner.visitation.")
         seenEpisodes = explorationCursor.finishedEpisodeReturns.count
         metricSums = [:]
         metricCounts = [:]

@@ -11,9 +11,12 @@ public struct TrainingSchedule: Equatable, Sendable {
     public var checkpointInterval: Int
     public var logInterval: Int
     public var seed: UInt64
+    /// States kept at each end of training per acting policy (`StateVisitationRecorder`); 0: none.
+    public var visitationWindow: Int
 
     public init(totalSteps: Int, warmupSteps: Int = 0, updatesPerStep: Int = 1, evalInterval: Int = 5000,
-                evalEpisodes: Int = 10, checkpointInterval: Int = 0, logInterval: Int = 1000, seed: UInt64 = 0) {
+                evalEpisodes: Int = 10, checkpointInterval: Int = 0, logInterval: Int = 1000, seed: UInt64 = 0,
+                visitationWindow: Int = 0) {
         self.totalSteps = totalSteps
         self.warmupSteps = warmupSteps
         self.updatesPerStep = updatesPerStep
@@ -22,13 +25,15 @@ public struct TrainingSchedule: Equatable, Sendable {
         self.checkpointInterval = checkpointInterval
         self.logInterval = logInterval
         self.seed = seed
+        self.visitationWindow = visitationWindow
     }
 
     public init(_ config: some ExperimentConfiguration) {
         self.init(totalSteps: config.run.totalSteps, warmupSteps: config.agent.warmupSteps,
                   updatesPerStep: config.agent.updatesPerStep, evalInterval: config.run.evalInterval,
                   evalEpisodes: config.run.evalEpisodes, checkpointInterval: config.run.checkpointInterval,
-                  logInterval: config.run.logInterval, seed: config.run.seed)
+                  logInterval: config.run.logInterval, seed: config.run.seed,
+                  visitationWindow: config.run.visitationWindow)
     }
 }
 
@@ -60,6 +65,12 @@ public func evaluateDeterministicPolicy<E: TrainingEnvironment>(
         returns.append(total)
     }
     return EvaluationResult(step: step, returns: returns)
+}
+
+/// Writes a run's state-visitation record to `visitation.safetensors` in its folder (nothing without either).
+func writeVisitation(_ recorder: StateVisitationRecorder?, to runDirectory: RunDirectory?, step: Int) throws {
+    guard let recorder, let runDirectory else { return }
+    try recorder.write(to: runDirectory.visitationURL, metadata: ["step": String(step)])
 }
 
 /// Why a checkpoint is written.
@@ -161,6 +172,9 @@ public final class OffPolicyTrainer<Agent: OffPolicyAgent, Environment: Training
     private var metricSums: [String: Double] = [:]
     private var metricCounts: [String: Double] = [:]
     private var logging = false
+    /// The states the exploring policy visits at both ends of training (source `behavior`), when
+    /// `schedule.visitationWindow` > 0.
+    public let visitation: StateVisitationRecorder?
 
     public init(agent: Agent, environment: Environment, evaluationEnvironment: Environment, schedule: TrainingSchedule,
                 runDirectory: RunDirectory? = nil, checkpointSink: CheckpointSink? = nil, stop: StopRequest = StopRequest(),
@@ -180,6 +194,8 @@ public final class OffPolicyTrainer<Agent: OffPolicyAgent, Environment: Training
         warmupRNG = root.derived("warmup-actions")
         resetRNG = root.derived("episode-seeds")
         evaluationSeed = TrainingSchedule.evaluationSeed(runSeed: schedule.seed)
+        visitation = schedule.visitationWindow > 0
+            ? StateVisitationRecorder(window: schedule.visitationWindow, observationSize: agent.observationSize) : nil
     }
 
     /// Log columns (after `step`): runner measurements, then the agent's.
@@ -218,6 +234,7 @@ public final class OffPolicyTrainer<Agent: OffPolicyAgent, Environment: Training
                 ? (0..<agent.actionSize).map { _ in warmupRNG.uniform(-1, 1) }
                 : agent.act(obs, explore: true)
             let result = try environment.step(environment.scaledAction(action))
+            visitation?.record(obs, source: "behavior")
             agent.observe(Transition(observation: obs, action: action, reward: result.reward,
                                      nextObservation: result.observation, terminated: result.terminated,
                                      truncated: result.truncated))
@@ -268,6 +285,7 @@ public final class OffPolicyTrainer<Agent: OffPolicyAgent, Environment: Training
         }
         let interruption = step < schedule.totalSteps ? (stop.requestReason ?? "stopped") : nil
         try checkpoint(interruption == nil ? .final : .interrupted)
+        try writeVisitation(visitation, to: runDirectory, step: step)
         progress?.update(step: step, trainReturn: recentMean, evalReturn: evaluations.last?.mean, force: true)
         return TrainingSummary(steps: step, episodes: episodes, updates: updates, evaluations: evaluations,
                                interruption: interruption)
@@ -329,6 +347,7 @@ public final class OffPolicyTrainer<Agent: OffPolicyAgent, Environment: Training
         state.setGenerator("runner.rng.warmup", warmupRNG)
         state.setGenerator("runner.rng.episode_seeds", resetRNG)
         state.set("runner.last_episode_length", runningEpisodeLength)
+        visitation?.saveState(into: &state, prefix: "runner.visitation.")
         return state
     }
 
@@ -342,6 +361,7 @@ public final class OffPolicyTrainer<Agent: OffPolicyAgent, Environment: Training
         warmupRNG = try state.generator("runner.rng.warmup")
         resetRNG = try state.generator("runner.rng.episode_seeds")
         runningEpisodeLength = try state.value("runner.last_episode_length")
+        try visitation?.restoreState(from: state, prefix: "runner.visitation.")
         observation = nil
         metricSums = [:]
         metricCounts = [:]

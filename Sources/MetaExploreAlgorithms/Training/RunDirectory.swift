@@ -9,6 +9,7 @@ import MetaExploreAnalysis
 ///     <out>/progress.jsonl     the same records as JSON Lines
 ///     <out>/tb/                TensorBoard event file
 ///     <out>/checkpoints/       for the checkpoint writer
+///     <out>/visitation.safetensors  states visited early and late in training (with run.visitationWindow > 0)
 ///
 /// Whole-file writes (`config.yaml`, `versions.json`) are atomic; log files are appended and flushed per record.
 /// Reopening an existing folder (resume) appends to its logs.
@@ -31,6 +32,8 @@ public final class RunDirectory {
     public var jsonLinesURL: URL { url.appendingPathComponent("progress.jsonl") }
     public var tensorBoardURL: URL { url.appendingPathComponent("tb") }
     public var checkpointsURL: URL { url.appendingPathComponent("checkpoints") }
+    /// The state-visitation record (`StateVisitationRecorder`), when `run.visitationWindow` > 0.
+    public var visitationURL: URL { url.appendingPathComponent("visitation.safetensors") }
 
     /// Writes `config.yaml` atomically.
     public func writeConfiguration(yaml: String) throws { try AtomicFile.write(yaml, to: configurationURL) }
