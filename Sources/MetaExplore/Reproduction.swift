@@ -16,9 +16,30 @@ public struct ReproductionPlan: Sendable {
     public var references: [String: [String: String]]
     /// Where the references come from.
     public var referenceSource: String
+    /// Further learning-curve figures per environment (besides evaluation return against steps).
+    public var extraFigures: [CurveFigure]
+
+    /// A learning-curve figure from two columns of every run's `progress.csv`: one line (mean, ±1 std band) per
+    /// algorithm whose runs log the column; written as `curve-<environment>-<name>.png`.
+    public struct CurveFigure: Sendable {
+        public var name: String
+        public var xColumn: String, yColumn: String
+        public var xLabel: String, yLabel: String
+        public var title: String
+
+        public init(name: String, xColumn: String, yColumn: String, xLabel: String, yLabel: String, title: String) {
+            self.name = name
+            self.xColumn = xColumn
+            self.yColumn = yColumn
+            self.xLabel = xLabel
+            self.yLabel = yLabel
+            self.title = title
+        }
+    }
 
     public init(name: String, title: String, algorithms: [String], environments: [String], seeds: [Int],
                 references: [String: [String: String]] = [:], referenceSource: String = "",
+                extraFigures: [CurveFigure] = [],
                 trainArguments: @escaping @Sendable (String, String, Int) -> [String]) {
         self.name = name
         self.title = title
@@ -27,6 +48,7 @@ public struct ReproductionPlan: Sendable {
         self.seeds = seeds
         self.references = references
         self.referenceSource = referenceSource
+        self.extraFigures = extraFigures
         self.trainArguments = trainArguments
     }
 }
@@ -116,6 +138,15 @@ public enum Reproduction {
             references: cmp2019References,
             referenceSource: "CMP paper, Sec. 4.2 (HalfCheetah final returns of CMP and MA2C; gym -v2/-v0 environments, "
                 + "1.5M/0.9M steps)",
+            extraFigures: [
+                // Fig. 2(b): the same comparison against training time (same time budget, same machine).
+                .init(name: "time", xColumn: "wall_time", yColumn: "eval_return", xLabel: "training wall-clock seconds",
+                      yLabel: "return", title: "evaluation return against training time"),
+                // Fig. 2(c): the moving sum of the training reward collected by πe, per β.
+                .init(name: "exploration-reward", xColumn: "step", yColumn: "exploration_reward_moving_sum",
+                      xLabel: "environment steps", yLabel: "moving sum", title: "training reward collected by the "
+                        + "exploration policy (moving sum)"),
+            ],
             trainArguments: cmp2019Arguments),
         ReproductionPlan(
             name: "pendulum-students", title: "DDPG and TD3 on Pendulum-v1 (20k steps)",
@@ -195,19 +226,25 @@ public enum Reproduction {
                              to: root.appendingPathComponent("plan.json"))
 
         var figures: [URL] = []
-        for env in plan.environments {
-            var series: [ChartSeries] = []
-            for (i, algorithm) in plan.algorithms.enumerated() {
-                let curves = collected.curves(algorithm: algorithm, environment: env)
-                guard !curves.isEmpty else { continue }
-                series.append(ChartSeries(name: "\(algorithm) (n=\(curves.count))", aligned: AlignedCurves(curves),
-                                          color: Color.series(i)))
+        let main = ReproductionPlan.CurveFigure(name: "", xColumn: "step", yColumn: "eval_return",
+                                                xLabel: "environment steps", yLabel: "return", title: "evaluation return")
+        for figure in [main] + plan.extraFigures {
+            let runs = figure.name.isEmpty ? collected
+                : grid.collect(ExperimentGrid.csvReader(stepColumn: figure.xColumn, valueColumn: figure.yColumn))
+            for env in plan.environments {
+                var series: [ChartSeries] = []
+                for (i, algorithm) in plan.algorithms.enumerated() {
+                    let curves = runs.curves(algorithm: algorithm, environment: env)
+                    guard !curves.isEmpty else { continue }
+                    series.append(ChartSeries(name: "\(algorithm) (n=\(curves.count))", aligned: AlignedCurves(curves),
+                                              color: Color.series(i)))
+                }
+                guard !series.isEmpty else { continue }
+                let url = root.appendingPathComponent(figure.name.isEmpty ? "curve-\(env).png" : "curve-\(env)-\(figure.name).png")
+                try LineChart(title: "\(env): \(figure.title)", xLabel: figure.xLabel, yLabel: figure.yLabel,
+                              series: series).write(to: url)
+                figures.append(url)
             }
-            guard !series.isEmpty else { continue }
-            let url = root.appendingPathComponent("curve-\(env).png")
-            try LineChart(title: "\(env): evaluation return", xLabel: "environment steps", yLabel: "return",
-                          series: series).write(to: url)
-            figures.append(url)
         }
         // State visitation (Xu et al. 2018, Fig. 4): the first seed's runs that recorded it, one figure per task.
         for env in plan.environments {

@@ -76,10 +76,15 @@ import Testing
         defer { try? FileManager.default.removeItem(at: root) }
         let plan = ReproductionPlan(
             name: "tiny", title: "tiny", algorithms: ["ddpg"], environments: ["Pendulum-v1"], seeds: [0, 1],
-            references: ["ddpg": ["Pendulum-v1": "ref"]]
+            references: ["ddpg": ["Pendulum-v1": "ref"]],
+            extraFigures: [
+                .init(name: "time", xColumn: "wall_time", yColumn: "eval_return", xLabel: "s", yLabel: "return", title: "t"),
+                .init(name: "absent", xColumn: "step", yColumn: "no_such_column", xLabel: "", yLabel: "", title: ""),
+            ]
         ) { _, env, seed in
             ["--preset", "ddpg-pendulum", "--env", env, "--seed", "\(seed)", "--steps", "600",
-             "--set", "agent.warmupSteps=200", "--set", "run.evalInterval=300", "--set", "run.evalEpisodes=1"]
+             "--set", "agent.warmupSteps=200", "--set", "run.evalInterval=300", "--set", "run.evalEpisodes=1",
+             "--set", "run.visitationWindow=100"]
         }
         let first = try Reproduction.run(plan, root: root, executable: exe, maxParallel: 2, showProgress: false)
         #expect(first.failures.isEmpty, "\(first.failures)")
@@ -88,6 +93,12 @@ import Testing
         #expect(markdown.contains("| Pendulum-v1 | ddpg |") && markdown.contains("| 2 | ref |"))
         let png = try Data(contentsOf: root.appendingPathComponent("curve-Pendulum-v1.png"))
         #expect(png.prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]))
+        // The extra figure for a logged column, none for a column no run logs, and the seed-0 visitation figure.
+        let exists = { (name: String) in FileManager.default.fileExists(atPath: root.appendingPathComponent(name).path) }
+        #expect(exists("curve-Pendulum-v1-time.png") && !exists("curve-Pendulum-v1-absent.png"))
+        #expect(exists("visitation-Pendulum-v1.png") && exists("visitation-Pendulum-v1.md"))
+        #expect(first.figures.map(\.lastPathComponent).sorted()
+                == ["curve-Pendulum-v1-time.png", "curve-Pendulum-v1.png", "visitation-Pendulum-v1.png"])
         let second = try Reproduction.run(plan, root: root, executable: exe, maxParallel: 2, showProgress: false)
         #expect(second.report.skipped.count == 2 && second.report.succeeded.isEmpty)
         #expect(second.table.markdown() == first.table.markdown())

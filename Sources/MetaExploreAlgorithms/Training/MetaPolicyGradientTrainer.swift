@@ -98,6 +98,7 @@ public final class MetaPolicyGradientTrainer<S: MetaStudentLearner, E: TrainingE
     private var metricSums: [String: Double] = [:]
     private var metricCounts: [String: Double] = [:]
     private var logging = false
+    private var clock = WallClock()
     /// The states the teacher (D0) and the student (D1) visit at both ends of training, when
     /// `schedule.visitationWindow` > 0.
     public let visitation: StateVisitationRecorder?
@@ -202,9 +203,9 @@ public final class MetaPolicyGradientTrainer<S: MetaStudentLearner, E: TrainingE
             try runDirectory.startLogging(columns: columns)
             logging = true
         }
-        let startTime = Date().timeIntervalSince1970
-        var lastLogTime = startTime, lastLogStep = step
-        defer { progress?.finish() }
+        clock.begin()
+        var lastLogTime = WallClock.now, lastLogStep = step
+        defer { progress?.finish(); clock.end() }
         let sink: TransitionSink = { [unowned self] in self.store($0) }
         let c = configuration
 
@@ -245,9 +246,9 @@ public final class MetaPolicyGradientTrainer<S: MetaStudentLearner, E: TrainingE
             }
             if Self.crossed(before, step, schedule.logInterval) || evaluated != nil {
                 try checkParameters()
-                let now = Date().timeIntervalSince1970
+                let now = WallClock.now
                 let rate = now > lastLogTime ? Double(step - lastLogStep) / (now - lastLogTime) : 0
-                try log(evaluation: evaluated, wallTime: now - startTime, stepsPerSecond: rate)
+                try log(evaluation: evaluated, wallTime: clock.elapsed, stepsPerSecond: rate)
                 (lastLogTime, lastLogStep) = (now, step)
             }
             if schedule.checkpointInterval > 0 && Self.crossed(before, step, schedule.checkpointInterval)
@@ -318,7 +319,7 @@ public final class MetaPolicyGradientTrainer<S: MetaStudentLearner, E: TrainingE
         saveCursor(explorationCursor, into: &state, prefix: "runner.exploration_cursor.")
         saveCursor(lookaheadCursor, into: &state, prefix: "runner.lookahead_cursor.")
         RunnerProgress(step: step, episodes: episodes, updates: updates, recentReturns: recentReturns,
-                       evaluations: evaluations).save(into: &state, seed: schedule.seed, extraMetadata: extraMetadata)
+                       evaluations: evaluations, wallTime: clock.elapsed).save(into: &state, seed: schedule.seed, extraMetadata: extraMetadata)
         state.set("runner.cycles", cycles)
         visitation?.saveState(into: &state, prefix: "runner.visitation.")
         return state
@@ -338,6 +339,7 @@ public final class MetaPolicyGradientTrainer<S: MetaStudentLearner, E: TrainingE
         try restoreCursor(lookaheadCursor, from: state, prefix: "runner.lookahead_cursor.")
         (step, episodes, updates) = (progress.step, progress.episodes, progress.updates)
         (recentReturns, evaluations) = (progress.recentReturns, progress.evaluations)
+        clock.restore(progress.wallTime)
         cycles = try state.value("runner.cycles")
         try visitation?.restoreState(from: state, prefix: "runner.visitation.")
         seenEpisodes = explorationCursor.finishedEpisodeReturns.count

@@ -172,6 +172,7 @@ public final class OffPolicyTrainer<Agent: OffPolicyAgent, Environment: Training
     private var metricSums: [String: Double] = [:]
     private var metricCounts: [String: Double] = [:]
     private var logging = false
+    private var clock = WallClock()
     /// The states the exploring policy visits at both ends of training (source `behavior`), when
     /// `schedule.visitationWindow` > 0.
     public let visitation: StateVisitationRecorder?
@@ -213,9 +214,9 @@ public final class OffPolicyTrainer<Agent: OffPolicyAgent, Environment: Training
             try runDirectory.startLogging(columns: columns)
             logging = true
         }
-        let startTime = Date().timeIntervalSince1970
-        var lastLogTime = startTime, lastLogStep = step
-        defer { progress?.finish() }
+        clock.begin()
+        var lastLogTime = WallClock.now, lastLogStep = step
+        defer { progress?.finish(); clock.end() }
 
         // Stops and periodic checkpoints wait for the end of the current episode (at most one episode of steps):
         // the simulator's internal state is not part of a checkpoint, so a checkpoint taken between episodes is
@@ -270,9 +271,9 @@ public final class OffPolicyTrainer<Agent: OffPolicyAgent, Environment: Training
             }
             if step % schedule.logInterval == 0 || evaluated != nil {
                 try checkParameters()
-                let now = Date().timeIntervalSince1970
+                let now = WallClock.now
                 let rate = now > lastLogTime ? Double(step - lastLogStep) / (now - lastLogTime) : 0
-                try log(evaluation: evaluated, wallTime: now - startTime, stepsPerSecond: rate)
+                try log(evaluation: evaluated, wallTime: clock.elapsed, stepsPerSecond: rate)
                 (lastLogTime, lastLogStep) = (now, step)
             }
             if schedule.checkpointInterval > 0 && step % schedule.checkpointInterval == 0 { checkpointDue = true }
@@ -343,7 +344,7 @@ public final class OffPolicyTrainer<Agent: OffPolicyAgent, Environment: Training
         var state = CheckpointState()
         agent.saveState(into: &state, prefix: "agent.")
         RunnerProgress(step: step, episodes: episodes, updates: updates, recentReturns: recentReturns,
-                       evaluations: evaluations).save(into: &state, seed: schedule.seed, extraMetadata: extraMetadata)
+                       evaluations: evaluations, wallTime: clock.elapsed).save(into: &state, seed: schedule.seed, extraMetadata: extraMetadata)
         state.setGenerator("runner.rng.warmup", warmupRNG)
         state.setGenerator("runner.rng.episode_seeds", resetRNG)
         state.set("runner.last_episode_length", runningEpisodeLength)
@@ -358,6 +359,7 @@ public final class OffPolicyTrainer<Agent: OffPolicyAgent, Environment: Training
         try agent.restoreState(from: state, prefix: "agent.")
         (step, episodes, updates) = (progress.step, progress.episodes, progress.updates)
         (recentReturns, evaluations) = (progress.recentReturns, progress.evaluations)
+        clock.restore(progress.wallTime)
         warmupRNG = try state.generator("runner.rng.warmup")
         resetRNG = try state.generator("runner.rng.episode_seeds")
         runningEpisodeLength = try state.value("runner.last_episode_length")

@@ -1,11 +1,19 @@
+import Foundation
+
 /// The bookkeeping every trainer checkpoints under "runner.": counters, recent training returns, the evaluation
-/// history (means only) and the run seed, plus the run's extra metadata (configuration, versions).
+/// history (means only), the run seed and the training wall-clock time so far (`runner.wall_time`, seconds summed
+/// over every process that worked on the run, so logged `wall_time` keeps counting across resumes; a measurement,
+/// the one saved value a resumed run does not reproduce), plus the run's extra metadata (configuration, versions).
 struct RunnerProgress {
     var step: Int
     var episodes: Int
     var updates: Int
     var recentReturns: [Double]
     var evaluations: [EvaluationResult]
+    var wallTime: Double
+
+    /// The metadata key of the wall-clock time (excluded when comparing a resumed run with an uninterrupted one).
+    static let wallTimeKey = "runner.wall_time"
 
     func save(into state: inout CheckpointState, seed: UInt64, extraMetadata: [String: String]) {
         state.set("runner.step", step)
@@ -15,6 +23,7 @@ struct RunnerProgress {
         state.setDoubles("runner.evaluation_steps", evaluations.map { Double($0.step) })
         state.setDoubles("runner.evaluation_means", evaluations.map(\.mean))
         state.set("runner.schedule.seed", seed)
+        state.set(Self.wallTimeKey, wallTime)
         for (k, v) in extraMetadata { state.metadata[k] = v }
     }
 
@@ -30,6 +39,23 @@ struct RunnerProgress {
         return RunnerProgress(
             step: try state.value("runner.step"), episodes: try state.value("runner.episodes"),
             updates: try state.value("runner.updates"), recentReturns: try state.doubles("runner.recent_returns"),
-            evaluations: zip(evalSteps, evalMeans).map { EvaluationResult(step: Int($0), returns: [$1]) })
+            evaluations: zip(evalSteps, evalMeans).map { EvaluationResult(step: Int($0), returns: [$1]) },
+            wallTime: state.metadata[wallTimeKey].flatMap(Double.init) ?? 0)  // absent from older checkpoints
     }
+}
+
+/// Training wall-clock time that keeps counting across resumes: the time restored from a checkpoint plus the time
+/// since the current `run()` started.
+struct WallClock {
+    private var before = 0.0
+    private var start: Double?
+
+    static var now: Double { Date().timeIntervalSince1970 }
+
+    /// Seconds of training so far.
+    var elapsed: Double { start.map { WallClock.now - $0 + before } ?? before }
+
+    mutating func begin() { start = WallClock.now }
+    mutating func end() { before = elapsed; start = nil }
+    mutating func restore(_ seconds: Double) { before = seconds; start = start.map { _ in WallClock.now } }
 }
