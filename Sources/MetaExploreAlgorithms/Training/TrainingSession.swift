@@ -129,22 +129,13 @@ public enum TrainingSession {
         evaluation: Environment, runDirectory: RunDirectory? = nil, checkpointSink: CheckpointSink? = nil,
         stop: StopRequest = StopRequest(), progress: ProgressReporter? = nil
     ) throws -> any MetaPolicyGradientRunner {
-        var rng = RandomStream(seed: c.run.seed, stream: "meta-student").derived("network-init")
-        let obs = exploration.observationSize, act = exploration.actionSize
-        switch c.student {
-        case .ddpg:
-            let student = DDPGLearner(observationSize: obs, actionSize: act, configuration: c.learner, using: &rng)
-            return try MetaPolicyGradientTrainer(
-                student: student, cmp: c.cmpConfiguration, settings: c.agent, explorationEnvironment: exploration,
-                lookaheadEnvironment: lookahead, evaluationEnvironment: evaluation, schedule: TrainingSchedule(c),
-                runDirectory: runDirectory, checkpointSink: checkpointSink, stop: stop, progress: progress)
-        case .td3:
-            let student = TD3Learner(observationSize: obs, actionSize: act, configuration: c.td3, using: &rng)
-            return try MetaPolicyGradientTrainer(
+        func runner<S: MetaStudentLearner>(_ student: S) throws -> any MetaPolicyGradientRunner {
+            try MetaPolicyGradientTrainer(
                 student: student, cmp: c.cmpConfiguration, settings: c.agent, explorationEnvironment: exploration,
                 lookaheadEnvironment: lookahead, evaluationEnvironment: evaluation, schedule: TrainingSchedule(c),
                 runDirectory: runDirectory, checkpointSink: checkpointSink, stop: stop, progress: progress)
         }
+        return try runner(metaStudent(c.student, ddpg: c.learner, td3: c.td3, seed: c.run.seed, for: exploration))
     }
 
     /// The meta-policy-gradient runner a configuration describes (student `ddpg` or `td3`), on three distinct
@@ -154,21 +145,25 @@ public enum TrainingSession {
         evaluation: Environment, runDirectory: RunDirectory? = nil, checkpointSink: CheckpointSink? = nil,
         stop: StopRequest = StopRequest(), progress: ProgressReporter? = nil
     ) throws -> any MetaPolicyGradientRunner {
-        var rng = RandomStream(seed: c.run.seed, stream: "meta-student").derived("network-init")
-        let obs = exploration.observationSize, act = exploration.actionSize
-        switch c.student {
-        case .ddpg:
-            let student = DDPGLearner(observationSize: obs, actionSize: act, configuration: c.learner, using: &rng)
-            return try MetaPolicyGradientTrainer(
-                student: student, configuration: c.metaConfiguration, settings: c.agent, explorationEnvironment: exploration,
-                lookaheadEnvironment: lookahead, evaluationEnvironment: evaluation, schedule: TrainingSchedule(c),
-                runDirectory: runDirectory, checkpointSink: checkpointSink, stop: stop, progress: progress)
-        case .td3:
-            let student = TD3Learner(observationSize: obs, actionSize: act, configuration: c.td3, using: &rng)
-            return try MetaPolicyGradientTrainer(
-                student: student, configuration: c.metaConfiguration, settings: c.agent, explorationEnvironment: exploration,
-                lookaheadEnvironment: lookahead, evaluationEnvironment: evaluation, schedule: TrainingSchedule(c),
-                runDirectory: runDirectory, checkpointSink: checkpointSink, stop: stop, progress: progress)
+        func runner<S: MetaStudentLearner>(_ student: S) throws -> any MetaPolicyGradientRunner {
+            try MetaPolicyGradientTrainer(
+                student: student, configuration: c.metaConfiguration, settings: c.agent,
+                explorationEnvironment: exploration, lookaheadEnvironment: lookahead, evaluationEnvironment: evaluation,
+                schedule: TrainingSchedule(c), runDirectory: runDirectory, checkpointSink: checkpointSink, stop: stop,
+                progress: progress)
+        }
+        return try runner(metaStudent(c.student, ddpg: c.learner, td3: c.td3, seed: c.run.seed, for: exploration))
+    }
+
+    /// A freshly initialized student of a learned-exploration run, its weights drawn from the run seed's
+    /// "meta-student" stream (the same for every method, so Meta, CMP and MA2C runs of one seed start alike).
+    static func metaStudent(_ kind: StudentAlgorithm, ddpg: DDPGLearnerConfiguration, td3: TD3LearnerConfiguration,
+                            seed: UInt64, for environment: some TrainingEnvironment) -> any MetaStudentLearner {
+        var rng = RandomStream(seed: seed, stream: "meta-student").derived("network-init")
+        let obs = environment.observationSize, act = environment.actionSize
+        switch kind {
+        case .ddpg: return DDPGLearner(observationSize: obs, actionSize: act, configuration: ddpg, using: &rng)
+        case .td3: return TD3Learner(observationSize: obs, actionSize: act, configuration: td3, using: &rng)
         }
     }
 
