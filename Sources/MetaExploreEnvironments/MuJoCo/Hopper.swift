@@ -8,7 +8,7 @@
 /// - Reset: `qpos = init + U(−s, s)`, `qvel = init + U(−s, s)`, `s = reset_noise_scale`.
 /// - Info: `x_position`, `z_distance_from_origin`, `x_velocity`, `reward_forward`, `reward_ctrl`,
 ///   `reward_survive` (reset: `x_position`, `z_distance_from_origin`).
-public final class Hopper: MuJoCoEnvironment {
+public final class Hopper: PlanarWalker {
     public struct Configuration: Sendable, Equatable {
         public var xmlFile = "hopper.xml"
         public var frameSkip = 4
@@ -42,32 +42,18 @@ public final class Hopper: MuJoCoEnvironment {
     }
 
     public let configuration: Configuration
-    private let skip: Int
-    static let stepKeys = [
-        "x_position", "z_distance_from_origin", "x_velocity", "reward_forward", "reward_ctrl", "reward_survive",
-    ]
-    static let resetKeys = ["x_position", "z_distance_from_origin"]
 
     public init(configuration: Configuration = Configuration()) throws {
         self.configuration = configuration
-        skip = configuration.excludeCurrentPositionsFromObservation ? 1 : 0
-        try super.init(asset: configuration.xmlFile, frameSkip: configuration.frameSkip, observationCount: 0)
-        observationSpace = .unbounded(simulation.nq + simulation.nv - skip)
-    }
-
-    override func resetModel() {
-        let s = configuration.resetNoiseScale
-        let qpos = uniformNoise(initialQpos, scale: s)
-        let qvel = uniformNoise(initialQvel, scale: s)
-        simulation.setState(qpos: qpos, qvel: qvel)
-    }
-
-    override func observation() -> [Double] {
-        positionsThenVelocities(skippingFirst: skip, velocityClip: 10)
+        let c = configuration
+        try super.init(asset: c.xmlFile, frameSkip: c.frameSkip, settings: Settings(
+            forwardRewardWeight: c.forwardRewardWeight, ctrlCostWeight: c.ctrlCostWeight, healthyReward: c.healthyReward,
+            terminateWhenUnhealthy: c.terminateWhenUnhealthy, resetNoiseScale: c.resetNoiseScale,
+            excludeCurrentPositionsFromObservation: c.excludeCurrentPositionsFromObservation))
     }
 
     /// Gymnasium's `is_healthy` for the current state.
-    public var isHealthy: Bool {
+    public override var isHealthy: Bool {
         let qpos = simulation.qpos, qvel = simulation.qvel
         let c = configuration
         let lo = c.healthyStateRange.lowerBound, hi = c.healthyStateRange.upperBound
@@ -76,27 +62,5 @@ public final class Hopper: MuJoCoEnvironment {
         let z = qpos[1], angle = qpos[2]
         return c.healthyZRange.lowerBound < z && z < c.healthyZRange.upperBound
             && c.healthyAngleRange.lowerBound < angle && angle < c.healthyAngleRange.upperBound
-    }
-
-    override func resetInfo() -> Info {
-        Info(keys: Self.resetKeys, values: [simulation.qpos[0], simulation.qpos[1] - initialQpos[1]])
-    }
-
-    override func finishStep(xBefore: Double) -> StepResult {
-        let qpos = simulation.qpos
-        let xAfter = qpos[0]
-        let xVelocity = (xAfter - xBefore) / dt
-        let c = configuration
-        let forward = c.forwardRewardWeight * xVelocity
-        let healthy = isHealthy
-        let survive = healthy ? c.healthyReward : 0
-        let ctrlCost = controlCost32(weight: c.ctrlCostWeight)
-        let reward = (forward + survive) - Double(ctrlCost)
-        return StepResult(
-            observation: observation(), reward: reward, terminated: !healthy && c.terminateWhenUnhealthy,
-            truncated: false,
-            info: Info(
-                keys: Self.stepKeys,
-                values: [xAfter, qpos[1] - initialQpos[1], xVelocity, forward, -Double(ctrlCost), survive]))
     }
 }

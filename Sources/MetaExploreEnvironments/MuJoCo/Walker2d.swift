@@ -7,7 +7,7 @@
 ///   inside `healthy_angle_range` (−1, 1). Terminated when unhealthy (if `terminate_when_unhealthy`).
 /// - Reset: `qpos = init + U(−s, s)`, `qvel = init + U(−s, s)`, `s = reset_noise_scale`.
 /// - Info: as Hopper.
-public final class Walker2d: MuJoCoEnvironment {
+public final class Walker2d: PlanarWalker {
     public struct Configuration: Sendable, Equatable {
         public var xmlFile = "walker2d_v5.xml"
         public var frameSkip = 4
@@ -39,53 +39,21 @@ public final class Walker2d: MuJoCoEnvironment {
     }
 
     public let configuration: Configuration
-    private let skip: Int
 
     public init(configuration: Configuration = Configuration()) throws {
         self.configuration = configuration
-        skip = configuration.excludeCurrentPositionsFromObservation ? 1 : 0
-        try super.init(asset: configuration.xmlFile, frameSkip: configuration.frameSkip, observationCount: 0)
-        observationSpace = .unbounded(simulation.nq + simulation.nv - skip)
-    }
-
-    override func resetModel() {
-        let s = configuration.resetNoiseScale
-        let qpos = uniformNoise(initialQpos, scale: s)
-        let qvel = uniformNoise(initialQvel, scale: s)
-        simulation.setState(qpos: qpos, qvel: qvel)
-    }
-
-    override func observation() -> [Double] {
-        positionsThenVelocities(skippingFirst: skip, velocityClip: 10)
+        let c = configuration
+        try super.init(asset: c.xmlFile, frameSkip: c.frameSkip, settings: Settings(
+            forwardRewardWeight: c.forwardRewardWeight, ctrlCostWeight: c.ctrlCostWeight, healthyReward: c.healthyReward,
+            terminateWhenUnhealthy: c.terminateWhenUnhealthy, resetNoiseScale: c.resetNoiseScale,
+            excludeCurrentPositionsFromObservation: c.excludeCurrentPositionsFromObservation))
     }
 
     /// Gymnasium's `is_healthy` for the current state.
-    public var isHealthy: Bool {
+    public override var isHealthy: Bool {
         let z = simulation.qpos[1], angle = simulation.qpos[2]
         let c = configuration
         return c.healthyZRange.lowerBound < z && z < c.healthyZRange.upperBound
             && c.healthyAngleRange.lowerBound < angle && angle < c.healthyAngleRange.upperBound
-    }
-
-    override func resetInfo() -> Info {
-        Info(keys: Hopper.resetKeys, values: [simulation.qpos[0], simulation.qpos[1] - initialQpos[1]])
-    }
-
-    override func finishStep(xBefore: Double) -> StepResult {
-        let qpos = simulation.qpos
-        let xAfter = qpos[0]
-        let xVelocity = (xAfter - xBefore) / dt
-        let c = configuration
-        let forward = c.forwardRewardWeight * xVelocity
-        let healthy = isHealthy
-        let survive = healthy ? c.healthyReward : 0
-        let ctrlCost = controlCost32(weight: c.ctrlCostWeight)
-        let reward = (forward + survive) - Double(ctrlCost)
-        return StepResult(
-            observation: observation(), reward: reward, terminated: !healthy && c.terminateWhenUnhealthy,
-            truncated: false,
-            info: Info(
-                keys: Hopper.stepKeys,
-                values: [xAfter, qpos[1] - initialQpos[1], xVelocity, forward, -Double(ctrlCost), survive]))
     }
 }
