@@ -95,8 +95,7 @@ public final class MetaPolicyGradientTrainer<S: MetaStudentLearner, E: TrainingE
     public private(set) var evaluations: [EvaluationResult] = []
     private var recentReturns: [Double] = []
     private var seenEpisodes = 0
-    private var metricSums: [String: Double] = [:]
-    private var metricCounts: [String: Double] = [:]
+    private var metrics = MetricAccumulator()
     private var logging = false
     private var clock = WallClock()
     /// The states the teacher (D0) and the student (D1) visit at both ends of training, when
@@ -184,11 +183,7 @@ public final class MetaPolicyGradientTrainer<S: MetaStudentLearner, E: TrainingE
         step += 1
     }
 
-    private func accumulate(_ key: String, _ value: Double) throws {
-        guard value.isFinite else { throw TrainingError.nonFinite(step: step, what: key) }
-        metricSums[key, default: 0] += value
-        metricCounts[key, default: 0] += 1
-    }
+    private func accumulate(_ key: String, _ value: Double) throws { try metrics.add(key, value, step: step) }
 
     /// Whether a multiple of `interval` lies in (before, after].
     private static func crossed(_ before: Int, _ after: Int, _ interval: Int) -> Bool {
@@ -215,7 +210,7 @@ public final class MetaPolicyGradientTrainer<S: MetaStudentLearner, E: TrainingE
             let latest = iteration.latestValueMetrics
             for (k, v) in try iteration.runCycle(student: student, exploration: explorationCursor,
                                                  evaluation: lookaheadCursor, sink: sink) {
-                if latest.contains(k) { metricSums[k] = 0; metricCounts[k] = 0 }
+                if latest.contains(k) { metrics.restart(k) }
                 try accumulate(k, v)
             }
             // Line 10 (CMP: lines 17–18): π ← DDPG(π, B), then the new R̂π.
@@ -287,17 +282,13 @@ public final class MetaPolicyGradientTrainer<S: MetaStudentLearner, E: TrainingE
     }
 
     private func log(evaluation: EvaluationResult?, wallTime: Double, stepsPerSecond: Double) throws {
-        defer { metricSums = [:]; metricCounts = [:] }
+        let means = metrics.drain()
         guard let runDirectory else { return }
-        var record: MetricsRecord = ["episodes": Double(episodes), "updates": Double(updates), "wall_time": wallTime,
-                                     "steps_per_second": stepsPerSecond, "cycles": Double(cycles),
-                                     "epoch": Double(cycles / configuration.cyclesPerEpoch)]
-        if let m = recentMean { record["train_return"] = m }
-        if let evaluation {
-            record["eval_return"] = evaluation.mean
-            record["eval_return_std"] = evaluation.standardDeviation
-        }
-        for (k, s) in metricSums { record[k] = s / metricCounts[k]! }
+        var record = runnerRecord(episodes: episodes, updates: updates, wallTime: wallTime,
+                                  stepsPerSecond: stepsPerSecond, trainReturn: recentMean, evaluation: evaluation,
+                                  means: means)
+        record["cycles"] = Double(cycles)
+        record["epoch"] = Double(cycles / configuration.cyclesPerEpoch)
         try runDirectory.log(record, step: step)
     }
 
@@ -343,8 +334,7 @@ public final class MetaPolicyGradientTrainer<S: MetaStudentLearner, E: TrainingE
         cycles = try state.value("runner.cycles")
         try visitation?.restoreState(from: state, prefix: "runner.visitation.")
         seenEpisodes = explorationCursor.finishedEpisodeReturns.count
-        metricSums = [:]
-        metricCounts = [:]
+        metrics = MetricAccumulator()
     }
 
     private func saveCursor(_ cursor: RolloutCursor, into state: inout CheckpointState, prefix: String) {

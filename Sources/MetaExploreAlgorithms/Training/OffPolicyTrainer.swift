@@ -169,8 +169,7 @@ public final class OffPolicyTrainer<Agent: OffPolicyAgent, Environment: Training
     private var observation: [Double]?
     private var episodeReturn = 0.0
     private var episodeLength = 0
-    private var metricSums: [String: Double] = [:]
-    private var metricCounts: [String: Double] = [:]
+    private var metrics = MetricAccumulator()
     private var logging = false
     private var clock = WallClock()
     /// The states the exploring policy visits at both ends of training (source `behavior`), when
@@ -254,13 +253,9 @@ public final class OffPolicyTrainer<Agent: OffPolicyAgent, Environment: Training
 
             if step >= schedule.warmupSteps && agent.canUpdate {
                 for _ in 0..<schedule.updatesPerStep {
-                    let metrics = agent.update()
+                    let measured = agent.update()
                     updates += 1
-                    for (k, v) in metrics {
-                        guard v.isFinite else { throw TrainingError.nonFinite(step: step, what: k) }
-                        metricSums[k, default: 0] += v
-                        metricCounts[k, default: 0] += 1
-                    }
+                    for (k, v) in measured { try metrics.add(k, v, step: step) }
                 }
             }
 
@@ -311,23 +306,12 @@ public final class OffPolicyTrainer<Agent: OffPolicyAgent, Environment: Training
     }
 
     private func log(evaluation: EvaluationResult?, wallTime: Double, stepsPerSecond: Double) throws {
-        guard let runDirectory else {
-            metricSums = [:]; metricCounts = [:]
-            return
-        }
-        var record: MetricsRecord = ["episodes": Double(episodes), "updates": Double(updates), "wall_time": wallTime,
-                                     "steps_per_second": stepsPerSecond]
-        if let m = recentMean {
-            record["train_return"] = m
-            record["train_episode_length"] = Double(runningEpisodeLength)
-        }
-        if let evaluation {
-            record["eval_return"] = evaluation.mean
-            record["eval_return_std"] = evaluation.standardDeviation
-        }
-        for (k, s) in metricSums { record[k] = s / metricCounts[k]! }
-        metricSums = [:]
-        metricCounts = [:]
+        let means = metrics.drain()
+        guard let runDirectory else { return }
+        var record = runnerRecord(episodes: episodes, updates: updates, wallTime: wallTime,
+                                  stepsPerSecond: stepsPerSecond, trainReturn: recentMean, evaluation: evaluation,
+                                  means: means)
+        if recentMean != nil { record["train_episode_length"] = Double(runningEpisodeLength) }
         try runDirectory.log(record, step: step)
     }
 
@@ -365,7 +349,6 @@ public final class OffPolicyTrainer<Agent: OffPolicyAgent, Environment: Training
         runningEpisodeLength = try state.value("runner.last_episode_length")
         try visitation?.restoreState(from: state, prefix: "runner.visitation.")
         observation = nil
-        metricSums = [:]
-        metricCounts = [:]
+        metrics = MetricAccumulator()
     }
 }

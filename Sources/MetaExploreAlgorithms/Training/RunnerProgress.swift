@@ -59,3 +59,43 @@ struct WallClock {
     mutating func end() { before = elapsed; start = nil }
     mutating func restore(_ seconds: Double) { before = seconds; start = start.map { _ in WallClock.now } }
 }
+
+/// Means of the measurements reported since the last log record (losses, Q values, meta-rewards …), with the
+/// runner's divergence check: a non-finite value stops the run.
+struct MetricAccumulator {
+    private var sums: [String: Double] = [:]
+    private var counts: [String: Double] = [:]
+
+    mutating func add(_ key: String, _ value: Double, step: Int) throws {
+        guard value.isFinite else { throw TrainingError.nonFinite(step: step, what: key) }
+        sums[key, default: 0] += value
+        counts[key, default: 0] += 1
+    }
+
+    /// Forgets what `key` accumulated (for columns logged as their latest value).
+    mutating func restart(_ key: String) { sums[key] = nil; counts[key] = nil }
+
+    /// The means since the last call, then starts over.
+    mutating func drain() -> MetricsRecord {
+        var means: MetricsRecord = [:]
+        for (k, s) in sums { means[k] = s / counts[k]! }
+        sums = [:]
+        counts = [:]
+        return means
+    }
+}
+
+/// The columns every runner logs: counters, wall-clock time and speed, the recent training return and the
+/// evaluation, followed by `means`.
+func runnerRecord(episodes: Int, updates: Int, wallTime: Double, stepsPerSecond: Double, trainReturn: Double?,
+                  evaluation: EvaluationResult?, means: MetricsRecord) -> MetricsRecord {
+    var record: MetricsRecord = ["episodes": Double(episodes), "updates": Double(updates), "wall_time": wallTime,
+                                 "steps_per_second": stepsPerSecond]
+    if let trainReturn { record["train_return"] = trainReturn }
+    if let evaluation {
+        record["eval_return"] = evaluation.mean
+        record["eval_return_std"] = evaluation.standardDeviation
+    }
+    for (k, v) in means { record[k] = v }
+    return record
+}
