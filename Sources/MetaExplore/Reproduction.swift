@@ -26,14 +26,19 @@ public struct ReproductionPlan: Sendable {
         public var xColumn: String, yColumn: String
         public var xLabel: String, yLabel: String
         public var title: String
+        /// Also tabulate every algorithm's y at the largest x all runs of the task reached (for wall-clock time: the
+        /// comparison at the same time budget), in `results.md`.
+        public var tabulateAtCommonEnd: Bool
 
-        public init(name: String, xColumn: String, yColumn: String, xLabel: String, yLabel: String, title: String) {
+        public init(name: String, xColumn: String, yColumn: String, xLabel: String, yLabel: String, title: String,
+                    tabulateAtCommonEnd: Bool = false) {
             self.name = name
             self.xColumn = xColumn
             self.yColumn = yColumn
             self.xLabel = xLabel
             self.yLabel = yLabel
             self.title = title
+            self.tabulateAtCommonEnd = tabulateAtCommonEnd
         }
     }
 
@@ -141,7 +146,7 @@ public enum Reproduction {
             extraFigures: [
                 // Fig. 2(b): the same comparison against training time (same time budget, same machine).
                 .init(name: "time", xColumn: "wall_time", yColumn: "eval_return", xLabel: "training wall-clock seconds",
-                      yLabel: "return", title: "evaluation return against training time"),
+                      yLabel: "return", title: "evaluation return against training time", tabulateAtCommonEnd: true),
                 // Fig. 2(c): the moving sum of the training reward collected by πe, per β.
                 .init(name: "exploration-reward", xColumn: "step", yColumn: "exploration_reward_moving_sum",
                       xLabel: "environment steps", yLabel: "moving sum", title: "training reward collected by the "
@@ -213,9 +218,6 @@ public enum Reproduction {
         let header = "# \(plan.title)\n\nFinal evaluation return (deterministic policy), mean ± std over seeds, and a 95% "
             + "percentile-bootstrap confidence interval of the mean (10 000 resamples).\n"
             + (plan.referenceSource.isEmpty ? "" : "References: \(plan.referenceSource).\n") + "\n"
-        let times = collected.map { "- \($0.job.name): \(String(format: "%.0f", $0.wallClockSeconds)) s" }.joined(separator: "\n")
-        try AtomicFile.write(header + table.markdown() + "\n\nWall-clock time per run:\n\n" + times + "\n",
-                             to: root.appendingPathComponent("results.md"))
         try AtomicFile.write(table.csv(), to: root.appendingPathComponent("results.csv"))
         let planInfo: [String: Any] = [
             "name": plan.name, "title": plan.title, "algorithms": plan.algorithms, "environments": plan.environments,
@@ -226,11 +228,13 @@ public enum Reproduction {
                              to: root.appendingPathComponent("plan.json"))
 
         var figures: [URL] = []
+        var budgetTables = ""
         let main = ReproductionPlan.CurveFigure(name: "", xColumn: "step", yColumn: "eval_return",
                                                 xLabel: "environment steps", yLabel: "return", title: "evaluation return")
         for figure in [main] + plan.extraFigures {
             let runs = figure.name.isEmpty ? collected
                 : grid.collect(ExperimentGrid.csvReader(stepColumn: figure.xColumn, valueColumn: figure.yColumn))
+            if figure.tabulateAtCommonEnd { budgetTables += commonEndTable(figure, runs: runs, plan: plan) }
             for env in plan.environments {
                 var series: [ChartSeries] = []
                 for (i, algorithm) in plan.algorithms.enumerated() {
@@ -246,6 +250,9 @@ public enum Reproduction {
                 figures.append(url)
             }
         }
+        let times = collected.map { "- \($0.job.name): \(String(format: "%.0f", $0.wallClockSeconds)) s" }.joined(separator: "\n")
+        try AtomicFile.write(header + table.markdown() + "\n" + budgetTables + "\nWall-clock time per run:\n\n" + times
+                             + "\n", to: root.appendingPathComponent("results.md"))
         // State visitation (Xu et al. 2018, Fig. 4): the first seed's runs that recorded it, one figure per task.
         for env in plan.environments {
             guard let seed = plan.seeds.first else { break }
@@ -260,5 +267,28 @@ public enum Reproduction {
             figures.append(url)
         }
         return Outcome(table: table, report: report, figures: figures, failures: failures)
+    }
+
+    /// Markdown: per task, each algorithm's `figure.yColumn` (mean ± std over seeds) at the largest `xColumn` value
+    /// every run of the task reached — for wall-clock time, the comparison at the same time budget.
+    static func commonEndTable(_ figure: ReproductionPlan.CurveFigure, runs: [CollectedJob], plan: ReproductionPlan) -> String {
+        var out = ""
+        for env in plan.environments {
+            let curves = plan.algorithms.map { runs.curves(algorithm: $0, environment: env) }
+            let ends = curves.joined().compactMap(\.steps.last)
+            guard let budget = ends.min() else { continue }
+            if out.isEmpty {
+                out = "\n\(figure.yLabel.capitalized) at the same \(figure.xLabel) (the largest value every run of the "
+                    + "task reached):\n\n| Environment | \(figure.xLabel) | Algorithm | \(figure.yLabel) (mean ± std) | n |\n"
+                    + "|---|---|---|---|---|\n"
+            }
+            for (algorithm, cs) in zip(plan.algorithms, curves) where !cs.isEmpty {
+                let values = cs.compactMap { $0.value(at: budget) }
+                out += "| \(env) | " + String(format: "%.0f", budget) + " | \(algorithm) | "
+                    + String(format: "%.1f ± %.1f", Statistics.mean(values), Statistics.sampleStd(values))
+                    + " | \(values.count) |\n"
+            }
+        }
+        return out
     }
 }

@@ -78,7 +78,8 @@ import Testing
             name: "tiny", title: "tiny", algorithms: ["ddpg"], environments: ["Pendulum-v1"], seeds: [0, 1],
             references: ["ddpg": ["Pendulum-v1": "ref"]],
             extraFigures: [
-                .init(name: "time", xColumn: "wall_time", yColumn: "eval_return", xLabel: "s", yLabel: "return", title: "t"),
+                .init(name: "time", xColumn: "wall_time", yColumn: "eval_return", xLabel: "seconds", yLabel: "return", title: "t",
+                      tabulateAtCommonEnd: true),
                 .init(name: "absent", xColumn: "step", yColumn: "no_such_column", xLabel: "", yLabel: "", title: ""),
             ]
         ) { _, env, seed in
@@ -91,6 +92,10 @@ import Testing
         #expect(first.report.succeeded.count == 2)
         let markdown = try String(contentsOf: root.appendingPathComponent("results.md"), encoding: .utf8)
         #expect(markdown.contains("| Pendulum-v1 | ddpg |") && markdown.contains("| 2 | ref |"))
+        // The same-budget table: both runs' returns at the shorter run's last logged time.
+        #expect(markdown.contains("Return at the same seconds") && markdown.contains("| Pendulum-v1 | "))
+        let budgetRow = markdown.split(separator: "\n").first { $0.hasPrefix("| Pendulum-v1 |") && $0.hasSuffix("| 2 |") && $0.contains("±") && !$0.contains("[") }
+        #expect(budgetRow != nil, "\(markdown)")
         let png = try Data(contentsOf: root.appendingPathComponent("curve-Pendulum-v1.png"))
         #expect(png.prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]))
         // The extra figure for a logged column, none for a column no run logs, and the seed-0 visitation figure.
