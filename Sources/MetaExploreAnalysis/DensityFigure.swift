@@ -149,7 +149,13 @@ public struct DensityFigure: Sendable {
             let map = AxisMapping(rect: rect, xRange: xr, yRange: yr)
             img.drawAxes(map, xTicks: xt, yTicks: yt, scale: s, grid: false,
                          showXLabels: row == rows - 1 || k + columns >= panels.count, showYLabels: col == 0)
-            img.drawText(panels[k].title, x: rect.x + rect.width / 2, y: rect.y - 8, scale: s, anchor: .bottomCenter)
+            // Titles wider than a panel and its gap are drawn smaller (down to the font's native size) so that
+            // neighbours never overlap.
+            var titleScale = s
+            while titleScale > 1 && BitmapFont.size(of: panels[k].title, scale: titleScale).width > panelSize + gap - 6 {
+                titleScale -= 1
+            }
+            img.drawText(panels[k].title, x: rect.x + rect.width / 2, y: rect.y - 8, scale: titleScale, anchor: .bottomCenter)
         }
         if !title.isEmpty { img.drawText(title, x: (left + barX) / 2, y: 12, scale: s + 1, anchor: .topCenter) }
         let plotsBottom = top + rows * panelSize + (rows - 1) * (charH + 10 + gap)
