@@ -146,11 +146,10 @@ public enum Reproduction {
             extraFigures: [
                 // Fig. 2(b): the same comparison against training time (same time budget, same machine).
                 .init(name: "time", xColumn: "wall_time", yColumn: "eval_return", xLabel: "training wall-clock seconds",
-                      yLabel: "return", title: "evaluation return against training time", tabulateAtCommonEnd: true),
+                      yLabel: "return", title: "return vs training time", tabulateAtCommonEnd: true),
                 // Fig. 2(c): the moving sum of the training reward collected by πe, per β.
                 .init(name: "exploration-reward", xColumn: "step", yColumn: "exploration_reward_moving_sum",
-                      xLabel: "environment steps", yLabel: "moving sum", title: "training reward collected by the "
-                        + "exploration policy (moving sum)"),
+                      xLabel: "environment steps", yLabel: "moving sum of reward", title: "exploration reward"),
             ],
             trainArguments: cmp2019Arguments),
         ReproductionPlan(

@@ -179,7 +179,12 @@ public struct LineChart: Sendable {
         }
         img.composite(layer, at: rect)
         // Text.
-        if !title.isEmpty { img.drawText(title, x: width / 2, y: 12, scale: s + 1, anchor: .topCenter) }
+        if !title.isEmpty {
+            // One step larger than the other text, smaller (down to the font's native size) if it would not fit.
+            var titleScale = s + 1
+            while titleScale > 1 && BitmapFont.size(of: title, scale: titleScale).width > width - 8 { titleScale -= 1 }
+            img.drawText(title, x: width / 2, y: 12, scale: titleScale, anchor: .topCenter)
+        }
         if !xLabel.isEmpty {
             img.drawText(xLabel, x: rect.x + rect.width / 2, y: rect.y + rect.height + 14 + charH + 10, scale: s, anchor: .topCenter)
         }
