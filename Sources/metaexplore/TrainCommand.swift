@@ -78,6 +78,9 @@ struct Train: ParsableCommand {
         }
         if let why = summary.interruption { print("stopped early (\(why)); resume with: metaexplore train --resume --out \(folder.path)") }
         print("run folder: \(folder.path)  (tensorboard --logdir \(folder.path))")
+        // An interrupted run is not a finished one: exit 130 (the shell's code for Ctrl-C) so that scripts and
+        // `reproduce` grids see it and resume it instead of counting its last evaluation as final.
+        if summary.interruption != nil { throw ExitCode(130) }
     }
 
     private func defaultFolder(_ c: AnyExperimentConfiguration) -> String {
