@@ -25,6 +25,19 @@ public final class StateVisitationRecorder {
         var late: [Double] = []
         var head = 0
         var count = 0
+
+        mutating func record(_ observation: [Double], window: Int) {
+            let size = observation.count
+            if count < window { early.append(contentsOf: observation) }
+            if late.count < window * size {
+                late.append(contentsOf: observation)
+            } else {
+                let base = head * size
+                for j in 0..<size { late[base + j] = observation[j] }
+                head = (head + 1) % window
+            }
+            count += 1
+        }
     }
 
     private(set) var tracks: [String: Track] = [:]
@@ -38,17 +51,9 @@ public final class StateVisitationRecorder {
     /// Records one visited state of `source`.
     public func record(_ observation: [Double], source: String) {
         precondition(observation.count == observationSize, "StateVisitationRecorder: observation size mismatch")
-        var t = tracks[source] ?? Track()
-        if t.count < window { t.early.append(contentsOf: observation) }
-        if t.late.count < window * observationSize {
-            t.late.append(contentsOf: observation)
-        } else {
-            let base = t.head * observationSize
-            for j in 0..<observationSize { t.late[base + j] = observation[j] }
-            t.head = (t.head + 1) % window
-        }
-        t.count += 1
-        tracks[source] = t
+        // Mutated in place through the dictionary's accessor: copying the track out and back would copy both
+        // windows on every environment step.
+        tracks[source, default: Track()].record(observation, window: window)
     }
 
     /// The sources recorded so far, in `sourceOrder` (then any others, sorted).
