@@ -105,6 +105,15 @@ public enum Reproduction {
         return args
     }
 
+    /// The CMP paper's Fig. 2(b) (the same comparison against training time: same time budget, same machine) and
+    /// Fig. 2(c) (the moving sum of the training reward collected by πe, per β).
+    static let cmp2019Figures: [ReproductionPlan.CurveFigure] = [
+        .init(name: "time", xColumn: "wall_time", yColumn: "eval_return", xLabel: "training wall-clock seconds",
+              yLabel: "return", title: "return vs training time", tabulateAtCommonEnd: true),
+        .init(name: "exploration-reward", xColumn: "step", yColumn: "exploration_reward_moving_sum",
+              xLabel: "environment steps", yLabel: "moving sum of reward", title: "exploration reward"),
+    ]
+
     static let cmp2019References: [String: [String: String]] = [
         "cmp-1": ["HalfCheetah-v5": "2562.8 ± 789 (CMP, β not stated)", "Pendulum-v1": "(figure 3 only)"],
         "ma2c": ["HalfCheetah-v5": "1981 ± 1028"],
@@ -143,15 +152,20 @@ public enum Reproduction {
             references: cmp2019References,
             referenceSource: "CMP paper, Sec. 4.2 (HalfCheetah final returns of CMP and MA2C; gym -v2/-v0 environments, "
                 + "1.5M/0.9M steps)",
-            extraFigures: [
-                // Fig. 2(b): the same comparison against training time (same time budget, same machine).
-                .init(name: "time", xColumn: "wall_time", yColumn: "eval_return", xLabel: "training wall-clock seconds",
-                      yLabel: "return", title: "return vs training time", tabulateAtCommonEnd: true),
-                // Fig. 2(c): the moving sum of the training reward collected by πe, per β.
-                .init(name: "exploration-reward", xColumn: "step", yColumn: "exploration_reward_moving_sum",
-                      xLabel: "environment steps", yLabel: "moving sum of reward", title: "exploration reward"),
-            ],
+            extraFigures: cmp2019Figures,
             trainArguments: cmp2019Arguments),
+        ReproductionPlan(
+            name: "cmp-2019-nested-metaq",
+            title: "CMP with Algorithm 1's nesting: 5 meta-Q updates before every exploration-policy update",
+            algorithms: ["ma2c", "cmp-0", "cmp-1"],
+            environments: ["Pendulum-v1", "HalfCheetah-v5"], seeds: [0, 1, 2, 3, 4],
+            references: cmp2019References,
+            referenceSource: "CMP paper, Sec. 4.2 (the cmp-2019 plan with `cmp.metaQ.schedule=perTeacherUpdate`: "
+                + "50 or 500 times more meta-Q updates per iteration)",
+            extraFigures: cmp2019Figures
+        ) { algorithm, env, seed in
+            cmp2019Arguments(algorithm, env, seed) + ["--set", "cmp.metaQ.schedule=perTeacherUpdate"]
+        },
         ReproductionPlan(
             name: "pendulum-students", title: "DDPG and TD3 on Pendulum-v1 (20k steps)",
             algorithms: ["ddpg", "td3"], environments: ["Pendulum-v1"], seeds: [0, 1, 2, 3, 4],

@@ -41,13 +41,14 @@ import Testing
     }
 
     /// cmp-2019 runs every method at the CMPPreset budget and settings (L2Explore with its own teacher-step count),
-    /// DDPG at the same budget.
-    @Test func cmpPlanMatchesTheCMPPresets() throws {
-        let plan = try #require(Reproduction.plans["cmp-2019"])
+    /// DDPG at the same budget; cmp-2019-nested-metaq the same CMP runs with Algorithm 1's Q̂ nesting.
+    @Test(arguments: [("cmp-2019", MetaQSchedule.perIteration), ("cmp-2019-nested-metaq", .perTeacherUpdate)])
+    func cmpPlanMatchesTheCMPPresets(name: String, schedule: MetaQSchedule) throws {
+        let plan = try #require(Reproduction.plans[name])
         for env in plan.environments {
             let preset = try #require(CMPPreset.named(env))
             for (algorithm, variant) in [("cmp-0", CMPVariant.cmp(beta: 0)), ("cmp-1", .cmp(beta: 1)), ("ma2c", .ma2c),
-                                         ("l2explore", .l2explore)] {
+                                         ("l2explore", .l2explore)] where plan.algorithms.contains(algorithm) {
                 let args = plan.trainArguments(algorithm, env, 2)
                 var overrides: [String] = [], algo: String?
                 for i in stride(from: 0, to: args.count, by: 2) where args[i] == "--set" || args[i] == "--algo" {
@@ -60,8 +61,11 @@ import Testing
                 }
                 var core = c.cmpConfiguration
                 core.teacher.varianceInitialLogStd = preset.configuration.teacher.varianceInitialLogStd
-                #expect(core == preset.with(variant: variant).configuration, "\(algorithm) on \(env)")
+                var expected = preset.with(variant: variant).configuration
+                expected.metaQ.schedule = schedule
+                #expect(core == expected, "\(algorithm) on \(env)")
             }
+            guard plan.algorithms.contains("ddpg") else { continue }
             let ddpg = plan.trainArguments("ddpg", env, 2)
             let config = try Experiments.configuration(preset: ddpg[1], overrides: [])
             #expect(config.run.totalSteps == preset.configuration.totalSteps, "ddpg on \(env)")

@@ -20,12 +20,14 @@ import Testing
     }
 
     static let variants: [CMPVariant] = [.cmp(beta: 1), .cmp(beta: 0), .ma2c, .l2explore]
+    static let schedules: [MetaQSchedule] = [.perIteration, .perTeacherUpdate]
 
-    @Test(arguments: variants)
-    func iterationsRunEndToEndOnPendulum(variant: CMPVariant) throws {
+    @Test(arguments: variants, schedules)
+    func iterationsRunEndToEndOnPendulum(variant: CMPVariant, schedule: MetaQSchedule) throws {
         var rng = RandomStream(seed: 61)
         let student = DDPGLearner(observationSize: 3, actionSize: 1, using: &rng)
-        let c = smallConfiguration(variant)
+        var c = smallConfiguration(variant)
+        c.metaQ.schedule = schedule
         let iteration = CMPIteration(configuration: c, student: student, rng: RandomStream(seed: 62))
         #expect((iteration.metaQ == nil) == (variant == .l2explore))
         let cursor = try RolloutCursor(environment: try make("Pendulum-v1"), resetSeeds: RandomStream(seed: 63))
@@ -52,8 +54,9 @@ import Testing
                 + report.advantages + report.metaQUpdates.map(\.loss)
                 + report.teacherUpdates.map(\.logProbabilityAfter)
             #expect(numbers.allSatisfy { $0.isFinite }, "\(numbers)")
-            // Lines 10–13: no τ0 on the first iteration, then `updates` Q̂ steps per πe update.
-            let expectedQ = variant == .l2explore || k == 1 ? 0 : c.teacherUpdates * c.metaQ.updates
+            // Lines 10–13: no τ0 on the first iteration, then `updates` Q̂ steps per iteration or per πe update.
+            let perIteration = schedule == .perIteration ? c.metaQ.updates : c.teacherUpdates * c.metaQ.updates
+            let expectedQ = variant == .l2explore || k == 1 ? 0 : perIteration
             #expect(report.metaQUpdates.count == expectedQ)
             // Eq. 11 pairs τi with τi−1 and Ri−1: the first target is Σ Q̂′(τi−1) − Ri−1/γ.
             if let b = previousBootstrap, let first = report.metaQUpdates.first {
@@ -100,6 +103,52 @@ import Testing
         #expect(abs(report.advantages[0] - counterfactualValue(terms, beta: 2)) < 1e-9)
     }
 
+    /// `MetaQSchedule`: per iteration, all Q̂ steps come before the first πe update, so every πe update of the
+    /// iteration reads the same terms (executed actions) and Q̂ ends where `updates` hand-made steps from the same
+    /// start end; per πe update, the terms move between πe updates as Q̂ learns.
+    @Test func metaQScheduleOrdersTheUpdates() throws {
+        func secondIteration(_ schedule: MetaQSchedule) throws -> (CMPReport, CMPIteration<DDPGLearner>, MetaQ) {
+            var rng = RandomStream(seed: 95)
+            let student = DDPGLearner(observationSize: 3, actionSize: 1, using: &rng)
+            var c = smallConfiguration(.cmp(beta: 1))
+            c.metaQ.schedule = schedule
+            c.teacherUpdates = 4
+            let iteration = CMPIteration(configuration: c, student: student, rng: RandomStream(seed: 96))
+            let cursor = try RolloutCursor(environment: try make("Pendulum-v1"), resetSeeds: RandomStream(seed: 97))
+            let first = try iteration.run(student: student, exploration: cursor, evaluation: cursor, sink: { _ in })
+            // A copy of Q̂ as the second iteration will find it.
+            var copyRng = RandomStream(seed: 1)
+            let before = MetaQ(observationSize: 3, actionSize: 1, configuration: c.metaQ, using: &copyRng)
+            before.network.copyParameters(from: iteration.metaQ!.network)
+            before.target.copyParameters(from: iteration.metaQ!.target)
+            let report = try iteration.run(student: student, exploration: cursor, evaluation: cursor, sink: { _ in })
+            // Replay the iteration's Q̂ steps by hand on (τ2, τ1, R1).
+            let current = iteration.stateActionTrajectory(report.explorationData)
+            let previous = iteration.stateActionTrajectory(first.explorationData)
+            for _ in 0..<report.metaQUpdates.count {
+                before.update(current: current, previous: previous, previousMetaReward: first.metaReward)
+            }
+            return (report, iteration, before)
+        }
+        let (hoisted, hoistedIteration, hoistedReplay) = try secondIteration(.perIteration)
+        #expect(hoisted.metaQUpdates.count == 2)
+        #expect(hoisted.counterfactualTerms.count == 4)
+        #expect(Set(hoisted.counterfactualTerms.map(\.metaQExploration)).count == 1)
+        #expect(Set(hoisted.advantages).count == 1)
+        #expect(flatParameters(hoistedReplay.network) == flatParameters(hoistedIteration.metaQ!.network))
+        // The terms the πe updates read are those of the Q̂ after all of the iteration's steps.
+        let traj = hoistedIteration.stateActionTrajectory(hoisted.explorationData)
+        let q = hoistedReplay.values(traj.observations, traj.actions).doubles.reduce(0, +)
+        #expect(abs(hoisted.counterfactualTerms[0].metaQExploration - q) < 1e-4 * max(1, abs(q)))
+
+        let (nested, nestedIteration, nestedReplay) = try secondIteration(.perTeacherUpdate)
+        #expect(nested.metaQUpdates.count == 8)
+        #expect(Set(nested.counterfactualTerms.map(\.metaQExploration)).count == 4)
+        #expect(flatParameters(nestedReplay.network) == flatParameters(nestedIteration.metaQ!.network))
+        // Same start, same data: the nested schedule's Q̂ after its first two steps is the hoisted one's.
+        #expect(nested.metaQUpdates.prefix(2).map(\.loss) == hoisted.metaQUpdates.map(\.loss))
+    }
+
     /// Eq. 11 on a fixed pair of Pendulum exploration trajectories: repeated Q̂ updates (with the soft target)
     /// drive the loss down.
     @Test func metaQLossDecreasesOnAFixedPair() throws {
@@ -144,6 +193,7 @@ import Testing
         let c = CMPConfiguration()
         #expect(c.variant == .cmp(beta: 1) && c.explorationSteps == 100 && c.evaluationSteps == 200)
         #expect(c.studentTrainingSteps == 50 && c.teacherUpdates == 50 && c.metaQ.updates == 5)
+        #expect(c.metaQ.schedule == .perIteration)
         #expect(c.teacher.learningRate == 1e-4 && c.metaQ.hiddenSizes == [64, 64] && c.metaQ.layerNorm)
         #expect(c.environmentStepsPerIteration == 300 && c.movingSumWindow == 25)
         let m = c.metaPolicyGradientConfiguration
@@ -177,6 +227,7 @@ import Testing
             c.variant = variant
             c.metaQ.targetForm = .forwardTD
             c.metaQ.reduction = .mean
+            c.metaQ.schedule = .perTeacherUpdate
             c.explorationActionSource = .mean
             let decoded = try JSONDecoder().decode(CMPConfiguration.self, from: JSONEncoder().encode(c))
             #expect(decoded == c)

@@ -1,8 +1,8 @@
 import MetaExploreNN
 
 /// Settings of Counterfactual Meta Policy (CMP paper, Algorithm 1 and Sec. 4.1). Defaults: exploration steps 100,
-/// evaluation steps 200, exploitation (student) updates 50, exploration-policy updates 50, meta-Q updates 5 per πe
-/// update, β = 1, Adam 1e-4 for πe (the L2Explore setting CMP shares, Sec. 4.1), Q̂ per `MetaQConfiguration`.
+/// evaluation steps 200, exploitation (student) updates 50, exploration-policy updates 50, meta-Q updates 5 per iteration
+/// (`MetaQSchedule`), β = 1, Adam 1e-4 for πe (the L2Explore setting CMP shares, Sec. 4.1), Q̂ per `MetaQConfiguration`.
 /// The student's own settings live in `DDPGLearnerConfiguration`.
 public struct CMPConfiguration: Codable, Equatable, Sendable {
     public typealias StudentReturnSource = MetaPolicyGradientConfiguration.StudentReturnSource
@@ -39,8 +39,8 @@ public struct CMPConfiguration: Codable, Equatable, Sendable {
     public var exerciseSteps: Int? = nil
     /// Minibatch size of the exercise move (baselines' 64).
     public var exerciseBatchSize: Int = 64
-    /// πe updates per iteration, each preceded by `metaQ.updates` Q̂ updates and a fresh Â (Algorithm 1 lines
-    /// 9–15; Sec. 4.1 "exploration policy update times 50, 500").
+    /// πe updates per iteration (Algorithm 1 lines 9–15; Sec. 4.1 "exploration policy update times 50, 500"), each
+    /// with the current Â; Q̂ is updated before the first or before each of them per `metaQ.schedule`.
     public var teacherUpdates: Int = 50
     /// Iterations per epoch (L2Explore's 20 cycles), for the runner.
     public var cyclesPerEpoch: Int = 20

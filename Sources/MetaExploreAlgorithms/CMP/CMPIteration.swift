@@ -47,7 +47,8 @@ public struct CMPReport {
 /// 7    Evaluate π′: Rπ′ and τ′i                          → run: rollOut(π′) + estimateReturn
 /// 8    R(τi) = Rπ′ − Rπ                                  → run: metaReward
 /// 9    for πe update times                               → run: `teacherUpdates` times
-/// 10     for Q̂ update times                             →   `metaQ.updates` times (from the 2nd iteration)
+/// 10     for Q̂ update times                             →   `metaQ.updates` times (from the 2nd iteration), before
+///                                                            every πe update or once before line 9 (`MetaQSchedule`)
 /// 11       get Q target using Q̂′                        →     MetaQ.loss: bootstrap side with Q̂′
 /// 12       update Q̂ with Eq. 11                          →     on (τi, τi−1, Ri−1)
 /// 13       soft update Q̂′                               →     MetaQ.update's Polyak step
@@ -180,28 +181,41 @@ public final class CMPIteration<S: ValueStudent> {
         var termsLog: [CounterfactualTerms] = []
         var advantages: [Double] = []
         var teacherReports: [TeacherUpdateReport] = []
-        for _ in 0..<c.teacherUpdates {
-            var terms = CounterfactualTerms(metaQExploration: 0, metaQExploitation: 0)
-            if let metaQ {
-                if let previous, let rPrev = previousMetaReward {
-                    for _ in 0..<c.metaQ.updates {
-                        qReports.append(metaQ.update(current: current, previous: previous, previousMetaReward: rPrev))
-                    }
-                }
-                let explorationActions: Tensor
-                switch c.explorationActionSource {
-                case .executed: explorationActions = current.actions
-                case .mean:
-                    explorationActions = withoutGradients {
-                        teacher.distribution(observations: current.observations, studentActions: studentActions,
-                                             features: nil).mean.detached().clamped(min: -1, max: 1)
-                    }
-                }
-                terms = estimateCounterfactualTerms(
-                    observations: current.observations, explorationActions: explorationActions,
-                    exploitationActions: exploitationActions, metaQ: { metaQ.values($0, $1) }, critic: critic,
-                    metaQReduction: c.metaQ.reduction, criticReduction: c.criticReduction)
+        // Lines 10–13: `metaQ.updates` Q̂ steps on (τi, τi−1, Ri−1), from the second iteration on.
+        func updateMetaQ() {
+            guard let metaQ, let previous, let rPrev = previousMetaReward else { return }
+            for _ in 0..<c.metaQ.updates {
+                qReports.append(metaQ.update(current: current, previous: previous, previousMetaReward: rPrev))
             }
+        }
+        // Line 14's terms; they change only when Q̂ or (for `.mean`) πe has changed since they were computed.
+        var cachedTerms: CounterfactualTerms?
+        func counterfactualTerms() -> CounterfactualTerms {
+            guard let metaQ else { return CounterfactualTerms(metaQExploration: 0, metaQExploitation: 0) }
+            if let cachedTerms, c.explorationActionSource == .executed { return cachedTerms }
+            let explorationActions: Tensor
+            switch c.explorationActionSource {
+            case .executed: explorationActions = current.actions
+            case .mean:
+                explorationActions = withoutGradients {
+                    teacher.distribution(observations: current.observations, studentActions: studentActions,
+                                         features: nil).mean.detached().clamped(min: -1, max: 1)
+                }
+            }
+            let terms = estimateCounterfactualTerms(
+                observations: current.observations, explorationActions: explorationActions,
+                exploitationActions: exploitationActions, metaQ: { metaQ.values($0, $1) }, critic: critic,
+                metaQReduction: c.metaQ.reduction, criticReduction: c.criticReduction)
+            cachedTerms = terms
+            return terms
+        }
+        if c.metaQ.schedule == .perIteration { updateMetaQ() }
+        for _ in 0..<c.teacherUpdates {
+            if c.metaQ.schedule == .perTeacherUpdate {
+                updateMetaQ()
+                cachedTerms = nil
+            }
+            let terms = counterfactualTerms()
             let advantage = explorationAdvantage(terms, metaReward: reward, variant: c.variant,
                                                  ma2cBaseline: c.ma2cBaseline)
             termsLog.append(terms)

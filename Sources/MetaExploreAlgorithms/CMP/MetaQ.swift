@@ -45,6 +45,20 @@ public enum MetaQBootstrapNetwork: String, Codable, Sendable {
     case online
 }
 
+/// When the Q̂ updates of Algorithm 1 (lines 10–13) run within an iteration. The paper is not consistent about it:
+/// Sec. 4.1 sets "meta Q function update times as 5", the specification this package follows reads it as 5 per
+/// iteration, while Algorithm 1 nests the Q̂ loop (line 10) inside the πe loop (line 9) and the text after it (Sec. 3.3) adds "we often
+/// [take] more times to update [Q̂] than πe". The two differ by the number of πe updates (50 or 500 per iteration):
+/// on the 1000-step tasks the nested reading runs 2500 Q̂ steps on whole trajectories per iteration.
+public enum MetaQSchedule: String, Codable, Sendable {
+    /// `updates` Q̂ steps once per iteration, before the first πe update (default): lines 10–13 hoisted out of the
+    /// line-9 loop, so every πe update of the iteration reads the same Q̂ (and, with executed actions, the same Â).
+    case perIteration
+    /// `updates` Q̂ steps before every πe update, Algorithm 1's nesting as printed: `teacherUpdates × updates` Q̂
+    /// steps per iteration, and a fresh Â at each πe update.
+    case perTeacherUpdate
+}
+
 /// Settings of the meta-Q estimator Q̂ (CMP paper, Sec. 3.3 and 4.1).
 public struct MetaQConfiguration: Codable, Equatable, Sendable {
     /// Hidden sizes (Sec. 4.1: the meta Q network shares the OpenAI-baselines architecture, two layers of 64).
@@ -62,8 +76,10 @@ public struct MetaQConfiguration: Codable, Equatable, Sendable {
     public var tau: Double = 0.01
     /// Meta discount γ of Eq. 5 and Eq. 10–11. Not given in the paper; 0.99 as the student's γ.
     public var gamma: Double = 0.99
-    /// Q̂ updates per πe update (Algorithm 1 line 10; Sec. 4.1: "meta Q function update times as 5").
+    /// Q̂ updates per iteration or per πe update, per `schedule` (Algorithm 1 line 10; Sec. 4.1: "meta Q function
+    /// update times as 5").
     public var updates: Int = 5
+    public var schedule: MetaQSchedule = .perIteration
     public var reduction: TrajectoryReduction = .sum
     public var targetForm: MetaQTargetForm = .paperEq11
     public var bootstrapNetwork: MetaQBootstrapNetwork = .target

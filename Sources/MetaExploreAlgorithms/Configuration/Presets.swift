@@ -17,7 +17,8 @@ public enum Presets {
         "cmp-halfcheetah": """
         # Counterfactual Meta Policy (CMP, Algorithm 1) on HalfCheetah-v5: the exploration policy (Gaussian MLP 64-64 with a
         # learned log-std, Adam 1e-4) is trained with the counterfactual advantage of Eq. 7 (meta-Q network 64-64 with layer
-        # normalization, 5 updates per exploration-policy update) for a baselines DDPG student (64-64 with layer
+        # normalization, 5 updates per iteration; Algorithm 1's nesting, 5 per exploration-policy update, is
+        # --set cmp.metaQ.schedule=perTeacherUpdate) for a baselines DDPG student (64-64 with layer
         # normalization). Sec. 4.1: 1000 exploration steps, 2000 evaluation steps, 500 student updates and 500 exploration-policy
         # updates per iteration, 1,500,000 environment steps.
         # Variants: --set cmp.beta=0 (CMP-0), --algo ma2c, --algo l2explore; TD3 student: --set student=td3.
@@ -63,6 +64,7 @@ public enum Presets {
             tau: 0.01
             gamma: 0.99
             updates: 5
+            schedule: perIteration
         run:
           totalSteps: 1500000
           evalInterval: 10000
@@ -75,7 +77,8 @@ public enum Presets {
         "cmp-hopper": """
         # Counterfactual Meta Policy (CMP, Algorithm 1) on Hopper-v5: the exploration policy (Gaussian MLP 64-64 with a
         # learned log-std, Adam 1e-4) is trained with the counterfactual advantage of Eq. 7 (meta-Q network 64-64 with layer
-        # normalization, 5 updates per exploration-policy update) for a baselines DDPG student (64-64 with layer
+        # normalization, 5 updates per iteration; Algorithm 1's nesting, 5 per exploration-policy update, is
+        # --set cmp.metaQ.schedule=perTeacherUpdate) for a baselines DDPG student (64-64 with layer
         # normalization). Sec. 4.1: 100 exploration steps, 200 evaluation steps, 50 student updates and 50 exploration-policy
         # updates per iteration, 1,000,000 environment steps.
         # Variants: --set cmp.beta=0 (CMP-0), --algo ma2c, --algo l2explore; TD3 student: --set student=td3.
@@ -121,6 +124,7 @@ public enum Presets {
             tau: 0.01
             gamma: 0.99
             updates: 5
+            schedule: perIteration
         run:
           totalSteps: 1000000
           evalInterval: 10000
@@ -133,7 +137,8 @@ public enum Presets {
         "cmp-inverteddoublependulum": """
         # Counterfactual Meta Policy (CMP, Algorithm 1) on InvertedDoublePendulum-v5: the exploration policy (Gaussian MLP 64-64 with a
         # learned log-std, Adam 1e-4) is trained with the counterfactual advantage of Eq. 7 (meta-Q network 64-64 with layer
-        # normalization, 5 updates per exploration-policy update) for a baselines DDPG student (64-64 with layer
+        # normalization, 5 updates per iteration; Algorithm 1's nesting, 5 per exploration-policy update, is
+        # --set cmp.metaQ.schedule=perTeacherUpdate) for a baselines DDPG student (64-64 with layer
         # normalization). Sec. 4.1: 100 exploration steps, 200 evaluation steps, 50 student updates and 50 exploration-policy
         # updates per iteration, 1,500,000 environment steps.
         # Variants: --set cmp.beta=0 (CMP-0), --algo ma2c, --algo l2explore; TD3 student: --set student=td3.
@@ -179,6 +184,7 @@ public enum Presets {
             tau: 0.01
             gamma: 0.99
             updates: 5
+            schedule: perIteration
         run:
           totalSteps: 1500000
           evalInterval: 10000
@@ -191,7 +197,8 @@ public enum Presets {
         "cmp-invertedpendulum": """
         # Counterfactual Meta Policy (CMP, Algorithm 1) on InvertedPendulum-v5: the exploration policy (Gaussian MLP 64-64 with a
         # learned log-std, Adam 1e-4) is trained with the counterfactual advantage of Eq. 7 (meta-Q network 64-64 with layer
-        # normalization, 5 updates per exploration-policy update) for a baselines DDPG student (64-64 with layer
+        # normalization, 5 updates per iteration; Algorithm 1's nesting, 5 per exploration-policy update, is
+        # --set cmp.metaQ.schedule=perTeacherUpdate) for a baselines DDPG student (64-64 with layer
         # normalization). Sec. 4.1: 1000 exploration steps, 2000 evaluation steps, 500 student updates and 500 exploration-policy
         # updates per iteration, 1,500,000 environment steps.
         # Variants: --set cmp.beta=0 (CMP-0), --algo ma2c, --algo l2explore; TD3 student: --set student=td3.
@@ -237,6 +244,7 @@ public enum Presets {
             tau: 0.01
             gamma: 0.99
             updates: 5
+            schedule: perIteration
         run:
           totalSteps: 1500000
           evalInterval: 10000
@@ -249,7 +257,8 @@ public enum Presets {
         "cmp-pendulum": """
         # Counterfactual Meta Policy (CMP, Algorithm 1) on Pendulum-v1: the exploration policy (Gaussian MLP 64-64 with a
         # learned log-std, Adam 1e-4) is trained with the counterfactual advantage of Eq. 7 (meta-Q network 64-64 with layer
-        # normalization, 5 updates per exploration-policy update) for a baselines DDPG student (64-64 with layer
+        # normalization, 5 updates per iteration; Algorithm 1's nesting, 5 per exploration-policy update, is
+        # --set cmp.metaQ.schedule=perTeacherUpdate) for a baselines DDPG student (64-64 with layer
         # normalization). Sec. 4.1: 100 exploration steps, 200 evaluation steps, 50 student updates and 50 exploration-policy
         # updates per iteration, 900,000 environment steps.
         # Variants: --set cmp.beta=0 (CMP-0), --algo ma2c, --algo l2explore; TD3 student: --set student=td3.
@@ -295,6 +304,7 @@ public enum Presets {
             tau: 0.01
             gamma: 0.99
             updates: 5
+            schedule: perIteration
         run:
           totalSteps: 900000
           evalInterval: 10000
@@ -307,7 +317,8 @@ public enum Presets {
         "cmp-walker2d": """
         # Counterfactual Meta Policy (CMP, Algorithm 1) on Walker2d-v5: the exploration policy (Gaussian MLP 64-64 with a
         # learned log-std, Adam 1e-4) is trained with the counterfactual advantage of Eq. 7 (meta-Q network 64-64 with layer
-        # normalization, 5 updates per exploration-policy update) for a baselines DDPG student (64-64 with layer
+        # normalization, 5 updates per iteration; Algorithm 1's nesting, 5 per exploration-policy update, is
+        # --set cmp.metaQ.schedule=perTeacherUpdate) for a baselines DDPG student (64-64 with layer
         # normalization). Sec. 4.1: 100 exploration steps, 200 evaluation steps, 50 student updates and 50 exploration-policy
         # updates per iteration, 1,000,000 environment steps.
         # Variants: --set cmp.beta=0 (CMP-0), --algo ma2c, --algo l2explore; TD3 student: --set student=td3.
@@ -353,6 +364,7 @@ public enum Presets {
             tau: 0.01
             gamma: 0.99
             updates: 5
+            schedule: perIteration
         run:
           totalSteps: 1000000
           evalInterval: 10000
