@@ -52,6 +52,7 @@ func signalName(_ sig: Int32) -> String {
 /// Turns SIGINT and SIGTERM (or other signals below 64) into a `StopRequest`. The handler only records the
 /// signal; the runner notices it at its next step. A second signal of the same kind restores the default action
 /// and re-raises it, so a stuck run can still be killed with a second Ctrl-C. `cancel()` restores the defaults.
+/// Installing the handler also unblocks the signals on the calling thread (see `init`).
 public final class SignalStopHandler {
     private let signals: [Int32]
 
@@ -61,6 +62,13 @@ public final class SignalStopHandler {
         let bits = signals.reduce(UInt64(0)) { $0 | (1 << UInt64($1)) }
         pendingSignals.bitwiseAnd(~bits, ordering: .acquiringAndReleasing)
         stop.watch(signalBits: bits)
+        // A process started from a thread that blocks these signals (a libdispatch worker, e.g. a Swift
+        // concurrency task calling `Foundation.Process.run`) inherits that mask, and a blocked signal is never
+        // delivered: unblock them here, on the thread that installs the handler.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        for sig in signals { sigaddset(&unblock, sig) }
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         for sig in signals {
             signal(sig) { s in
                 let bit = UInt64(1) << UInt64(s)
