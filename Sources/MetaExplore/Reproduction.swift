@@ -18,6 +18,9 @@ public struct ReproductionPlan: Sendable {
     public var referenceSource: String
     /// Further learning-curve figures per environment (besides evaluation return against steps).
     public var extraFigures: [CurveFigure]
+    /// Evaluation returns per environment whose first crossing is tabulated in `results.md` (steps to reach them,
+    /// `ThresholdCrossing`), e.g. a level the paper quotes sample efficiency at.
+    public var thresholds: [String: Double]
 
     /// A learning-curve figure from two columns of every run's `progress.csv`: one line (mean, ±1 std band) per
     /// algorithm whose runs log the column; written as `curve-<environment>-<name>.png`.
@@ -44,7 +47,7 @@ public struct ReproductionPlan: Sendable {
 
     public init(name: String, title: String, algorithms: [String], environments: [String], seeds: [Int],
                 references: [String: [String: String]] = [:], referenceSource: String = "",
-                extraFigures: [CurveFigure] = [],
+                extraFigures: [CurveFigure] = [], thresholds: [String: Double] = [:],
                 trainArguments: @escaping @Sendable (String, String, Int) -> [String]) {
         self.name = name
         self.title = title
@@ -54,6 +57,7 @@ public struct ReproductionPlan: Sendable {
         self.references = references
         self.referenceSource = referenceSource
         self.extraFigures = extraFigures
+        self.thresholds = thresholds
         self.trainArguments = trainArguments
     }
 }
@@ -114,6 +118,9 @@ public enum Reproduction {
               xLabel: "environment steps", yLabel: "moving sum of reward", title: "exploration reward"),
     ]
 
+    /// Sec. 4.2: "CMP achieved 1500 with only 0.4M samples which take MA2C about 1.5M samples" (HalfCheetah).
+    static let cmp2019Thresholds: [String: Double] = ["HalfCheetah-v5": 1500]
+
     static let cmp2019References: [String: [String: String]] = [
         "cmp-1": ["HalfCheetah-v5": "2562.8 ± 789 (CMP, β not stated)", "Pendulum-v1": "(figure 3 only)"],
         "ma2c": ["HalfCheetah-v5": "1981 ± 1028"],
@@ -152,7 +159,7 @@ public enum Reproduction {
             references: cmp2019References,
             referenceSource: "CMP paper, Sec. 4.2 (HalfCheetah final returns of CMP and MA2C; gym -v2/-v0 environments, "
                 + "1.5M/0.9M steps)",
-            extraFigures: cmp2019Figures,
+            extraFigures: cmp2019Figures, thresholds: cmp2019Thresholds,
             trainArguments: cmp2019Arguments),
         ReproductionPlan(
             name: "cmp-2019-nested-metaq",
@@ -162,7 +169,7 @@ public enum Reproduction {
             references: cmp2019References,
             referenceSource: "CMP paper, Sec. 4.2 (the cmp-2019 plan with `cmp.metaQ.schedule=perTeacherUpdate`: "
                 + "50 or 500 times more meta-Q updates per iteration)",
-            extraFigures: cmp2019Figures
+            extraFigures: cmp2019Figures, thresholds: cmp2019Thresholds
         ) { algorithm, env, seed in
             cmp2019Arguments(algorithm, env, seed) + ["--set", "cmp.metaQ.schedule=perTeacherUpdate"]
         },
@@ -264,7 +271,9 @@ public enum Reproduction {
             }
         }
         let times = collected.map { "- \($0.job.name): \(String(format: "%.0f", $0.wallClockSeconds)) s" }.joined(separator: "\n")
-        try AtomicFile.write(header + table.markdown() + "\n" + budgetTables + "\nWall-clock time per run:\n\n" + times
+        let crossings = thresholdTable(plan: plan) { collected.curves(algorithm: $0, environment: $1) }
+        try AtomicFile.write(header + table.markdown() + "\n" + budgetTables + crossings
+                             + "\nWall-clock time per run:\n\n" + times
                              + "\n", to: root.appendingPathComponent("results.md"))
         // State visitation (Xu et al. 2018, Fig. 4): the first seed's runs that recorded it, one figure per task.
         for env in plan.environments {
@@ -284,6 +293,30 @@ public enum Reproduction {
 
     /// Markdown: per task, each algorithm's `figure.yColumn` (mean ± std over seeds) at the largest `xColumn` value
     /// every run of the task reached — for wall-clock time, the comparison at the same time budget.
+    /// The Markdown table of `plan.thresholds`: per environment and algorithm, the step at which the mean evaluation
+    /// return over seeds first reaches the threshold and each seed's first step (`ThresholdCrossing`).
+    static func thresholdTable(plan: ReproductionPlan, curves: (String, String) -> [LearningCurve]) -> String {
+        var out = ""
+        for env in plan.environments {
+            guard let threshold = plan.thresholds[env] else { continue }
+            for algorithm in plan.algorithms {
+                let cs = curves(algorithm, env)
+                guard !cs.isEmpty else { continue }
+                if out.isEmpty {
+                    out = "\nEnvironment steps until the evaluation return first reaches a level (mean over seeds at "
+                        + "evaluations every run made; each seed's first evaluation at or above it; — never):\n\n"
+                        + "| Environment | Return | Algorithm | Mean over seeds reaches it at | Seeds reaching | Per seed |\n"
+                        + "|---|---|---|---|---|---|\n"
+                }
+                let c = ThresholdCrossing(curves: cs, threshold: threshold)
+                func steps(_ s: Double?) -> String { s.map { String(format: "%.0f", $0) } ?? "—" }
+                out += "| \(env) | " + String(format: "%g", threshold) + " | \(algorithm) | \(steps(c.meanCurveStep)) | "
+                    + "\(c.runsReaching)/\(cs.count) | " + c.runSteps.map(steps).joined(separator: ", ") + " |\n"
+            }
+        }
+        return out
+    }
+
     static func commonEndTable(_ figure: ReproductionPlan.CurveFigure, runs: [CollectedJob], plan: ReproductionPlan) -> String {
         var out = ""
         for env in plan.environments {

@@ -97,6 +97,39 @@ public struct LearningCurve: Sendable, Equatable {
     public func interpolated(onto grid: [Double]) -> [Double?] { grid.map { value(at: $0) } }
 }
 
+extension LearningCurve {
+    /// The first recorded step whose value is at least `threshold`; nil if the curve never gets there.
+    public func firstStep(reaching threshold: Double) -> Double? {
+        zip(steps, values).first { $0.1 >= threshold }?.0
+    }
+}
+
+/// Sample efficiency as "steps until the return reaches a level" (e.g. the CMP paper, Sec. 4.2: "CMP achieved 1500
+/// with only 0.4M samples which take MA2C about 1.5M samples"), for several runs of one method: the first step at
+/// which the mean over runs reaches it, and each run's own first step. Both read recorded evaluations only (no
+/// interpolation, no smoothing), so a single lucky evaluation counts.
+public struct ThresholdCrossing: Sendable, Equatable {
+    public var threshold: Double
+    /// The first step recorded by every run at which the mean of the runs' values is ≥ `threshold` (nil: never).
+    public var meanCurveStep: Double?
+    /// Each run's first step with a value ≥ `threshold`, in the order of the curves (nil: never).
+    public var runSteps: [Double?]
+
+    public init(curves: [LearningCurve], threshold: Double) {
+        self.threshold = threshold
+        runSteps = curves.map { $0.firstStep(reaching: threshold) }
+        var common = Set(curves.first?.steps ?? [])
+        for c in curves.dropFirst() { common.formIntersection(c.steps) }
+        let lookups = curves.map { c in Dictionary(zip(c.steps, c.values), uniquingKeysWith: { first, _ in first }) }
+        meanCurveStep = common.sorted().first { step in
+            Statistics.mean(lookups.map { $0[step]! }) >= threshold
+        }
+    }
+
+    /// How many runs reached the threshold.
+    public var runsReaching: Int { runSteps.filter { $0 != nil }.count }
+}
+
 /// Several runs' curves on one step grid, with per-point mean, sample std and the number of runs covering it.
 public struct AlignedCurves: Sendable {
     public let grid: [Double]

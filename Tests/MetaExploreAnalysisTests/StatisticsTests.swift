@@ -57,6 +57,19 @@ import MetaExploreRandom
         #expect(AlignedCurves([]).grid.isEmpty)
     }
 
+    @Test func thresholdCrossingsOfRunsAndOfTheirMean() {
+        let a = LearningCurve(steps: [0, 10, 20, 30], values: [0, 5, 2, 9])
+        let b = LearningCurve(steps: [0, 10, 20, 30, 40], values: [0, 1, 7, 3, 8])
+        #expect(a.firstStep(reaching: 5) == 10 && b.firstStep(reaching: 5) == 20 && a.firstStep(reaching: 10) == nil)
+        let c = ThresholdCrossing(curves: [a, b], threshold: 5)
+        #expect(c.runSteps == [10, 20] && c.runsReaching == 2)
+        // Means at the common steps 0, 10, 20, 30: 0, 3, 4.5, 6; step 40 is b's alone.
+        #expect(c.meanCurveStep == 30)
+        let never = ThresholdCrossing(curves: [a, b], threshold: 8.5)
+        #expect(never.runSteps == [30, nil] && never.runsReaching == 1 && never.meanCurveStep == nil)
+        #expect(ThresholdCrossing(curves: [], threshold: 1).meanCurveStep == nil)
+    }
+
     @Test func pcaRecoversTheMainAxisOfAnElongatedCloud() {
         var rng = RandomStream(seed: 1)
         let axis = [1.0, 2.0, -2.0].map { $0 / 3 }  // unit length

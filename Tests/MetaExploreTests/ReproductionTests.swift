@@ -85,7 +85,8 @@ import Testing
                 .init(name: "time", xColumn: "wall_time", yColumn: "eval_return", xLabel: "seconds", yLabel: "return", title: "t",
                       tabulateAtCommonEnd: true),
                 .init(name: "absent", xColumn: "step", yColumn: "no_such_column", xLabel: "", yLabel: "", title: ""),
-            ]
+            ],
+            thresholds: ["Pendulum-v1": -1e5]
         ) { _, env, seed in
             ["--preset", "ddpg-pendulum", "--env", env, "--seed", "\(seed)", "--steps", "600",
              "--set", "agent.warmupSteps=200", "--set", "run.evalInterval=300", "--set", "run.evalEpisodes=1",
@@ -100,6 +101,9 @@ import Testing
         #expect(markdown.contains("Return at the same seconds") && markdown.contains("| Pendulum-v1 | "))
         let budgetRow = markdown.split(separator: "\n").first { $0.hasPrefix("| Pendulum-v1 |") && $0.hasSuffix("| 2 |") && $0.contains("±") && !$0.contains("[") }
         #expect(budgetRow != nil, "\(markdown)")
+        // The threshold table: every evaluation of Pendulum is above −1e5, so both seeds reach it at their first.
+        let crossing = markdown.split(separator: "\n").first { $0.hasPrefix("| Pendulum-v1 | -100000 | ddpg |") }
+        #expect(crossing?.contains("| 2/2 |") == true, "\(markdown)")
         let png = try Data(contentsOf: root.appendingPathComponent("curve-Pendulum-v1.png"))
         #expect(png.prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]))
         // The extra figure for a logged column, none for a column no run logs, and the seed-0 visitation figure.
