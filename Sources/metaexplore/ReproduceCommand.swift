@@ -14,6 +14,7 @@ struct Reproduce: ParsableCommand {
     @Option(help: "Training processes at once (default: the number of cores).") var parallel: Int?
     @Option(help: "Restrict the seeds, e.g. 0,1,2.") var seeds: String?
     @Option(help: "Restrict the environments, e.g. Pendulum-v1,Hopper-v5.") var envs: String?
+    @Option(help: "Restrict the algorithms, e.g. ma2c,cmp-1.") var algos: String?
     @Option(name: .customLong("set"), help: "Extra setting for every run: key=value (repeatable).") var overrides: [String] = []
 
     func validate() throws {
@@ -29,14 +30,8 @@ struct Reproduce: ParsableCommand {
     func run() throws {
         var p = Reproduction.plans[plan]!
         if let seeds { p.seeds = seeds.split(separator: ",").compactMap { Int($0) } }
-        if let envs {
-            let wanted = envs.split(separator: ",").map(String.init)
-            let unknown = wanted.filter { !p.environments.contains($0) }
-            guard unknown.isEmpty else {
-                throw ValidationError("plan '\(plan)' has no environment \(unknown.joined(separator: ", ")); it has \(p.environments.joined(separator: ", "))")
-            }
-            p.environments = wanted
-        }
+        if let envs { p.environments = try restrict(envs, to: p.environments, kind: "environment") }
+        if let algos { p.algorithms = try restrict(algos, to: p.algorithms, kind: "algorithm") }
         let root = URL(fileURLWithPath: out ?? "results/\(plan)")
         let outcome = try Reproduction.run(
             p, root: root, executable: ExperimentGrid.currentExecutable,
@@ -47,5 +42,16 @@ struct Reproduce: ParsableCommand {
         print("results: \(root.appendingPathComponent("results.md").path)")
         for f in outcome.figures { print("figure: \(f.path)") }
         if !outcome.failures.isEmpty { throw ExitCode(1) }
+    }
+
+    /// The comma-separated `list`, each of which must be one of the plan's `available` names.
+    private func restrict(_ list: String, to available: [String], kind: String) throws -> [String] {
+        let wanted = list.split(separator: ",").map(String.init)
+        let unknown = wanted.filter { !available.contains($0) }
+        guard unknown.isEmpty, !wanted.isEmpty else {
+            throw ValidationError("plan '\(plan)' has no \(kind) \(unknown.joined(separator: ", ")); it has "
+                                  + available.joined(separator: ", "))
+        }
+        return wanted
     }
 }
