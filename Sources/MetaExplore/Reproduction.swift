@@ -124,6 +124,9 @@ public enum Reproduction {
     static let cmp2019References: [String: [String: String]] = [
         "cmp-1": ["HalfCheetah-v5": "2562.8 ± 789 (CMP, β not stated)", "Pendulum-v1": "(figure 3 only)"],
         "ma2c": ["HalfCheetah-v5": "1981 ± 1028"],
+        // The CMP paper plots DDPG and L2Explore without numbers; Xu et al.'s Table 2 has them (same settings).
+        "ddpg": ["HalfCheetah-v5": "1594 ± 298 (Xu et al.)", "Pendulum-v1": "−206 ± 31 (Xu et al.)"],
+        "l2explore": ["HalfCheetah-v5": "2011 ± 339 (Xu et al.)", "Pendulum-v1": "−123 ± 10 (Xu et al.)"],
     ]
 
     static let xu2018Table2: [String: [String: String]] = [
@@ -158,7 +161,7 @@ public enum Reproduction {
             environments: ["HalfCheetah-v5", "Pendulum-v1"], seeds: [0, 1, 2, 3, 4],
             references: cmp2019References,
             referenceSource: "CMP paper, Sec. 4.2 (HalfCheetah final returns of CMP and MA2C; gym -v2/-v0 environments, "
-                + "1.5M/0.9M steps)",
+                + "1.5M/0.9M steps); DDPG and L2Explore from Xu et al. 2018, Table 2 (gym -v1/-v0)",
             extraFigures: cmp2019Figures, thresholds: cmp2019Thresholds,
             trainArguments: cmp2019Arguments),
         ReproductionPlan(
