@@ -62,6 +62,7 @@ import Testing
         #expect(key(["cmp.explorationSteps=0"]) == "cmp.explorationSteps")
         #expect(key(["cmp.teacherUpdates=0"]) == "cmp.teacherUpdates")
         #expect(key(["cmp.movingSumWindow=0"]) == "cmp.movingSumWindow")
+        #expect(key(["cmp.advantageBaselineDecay=1"]) == "cmp.advantageBaselineDecay")
         #expect(key(["cmp.metaQ.learningRate=0"]) == "cmp.metaQ.learningRate")
         #expect(key(["cmp.metaQ.gamma=0"]) == "cmp.metaQ.gamma")
         #expect(key(["cmp.metaQ.targetForm=sideways"]) == "cmp.metaQ.targetForm")
@@ -122,12 +123,15 @@ import Testing
 
     /// A CMP run cut at an iteration end (mid-episode for πe's environment) and resumed equals an uninterrupted run,
     /// every tensor and every saved value, bit for bit.
-    @Test func resumeEqualsAnUninterruptedRun() throws {
+    /// Also with Â centring, whose baseline is part of the saved state.
+    @Test(arguments: [[], ["cmp.advantageBaselineDecay=0.8"]])
+    func resumeEqualsAnUninterruptedRun(extra: [String]) throws {
         let straight = temporaryFolder(), interrupted = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: straight); try? FileManager.default.removeItem(at: interrupted) }
-        try Experiments.train(try smallRun("cmp", steps: 1400), in: straight, showProgress: false, handleSignals: false)
-        let first = try Experiments.train(try smallRun("cmp", steps: 1100), in: interrupted, showProgress: false,
-                                          handleSignals: false)
+        try Experiments.train(try smallRun("cmp", steps: 1400, extra: extra), in: straight, showProgress: false,
+                              handleSignals: false)
+        let first = try Experiments.train(try smallRun("cmp", steps: 1100, extra: extra), in: interrupted,
+                                          showProgress: false, handleSignals: false)
         #expect(first.steps == 1100)
         let resumed = try Experiments.train(nil, in: interrupted, resume: true, totalSteps: 1400, showProgress: false,
                                             handleSignals: false)
@@ -144,6 +148,9 @@ import Testing
         for (key, value) in a.metadata where key != "config" && key != "runner.wall_time" {
             #expect(b.metadata[key] == value, "metadata \(key) differs")
         }
+        #expect(try a.doubles("meta.advantage_baseline").count == (extra.isEmpty ? 0 : 1))
+        let csv = try String(contentsOf: interrupted.appendingPathComponent("progress.csv"), encoding: .utf8)
+        #expect(csv.split(separator: "\n").first!.contains("advantage_baseline") == !extra.isEmpty)
     }
 
     @Test func aMetaCheckpointDoesNotRestoreIntoCMP() throws {

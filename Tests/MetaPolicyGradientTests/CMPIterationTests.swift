@@ -149,6 +149,29 @@ import Testing
         #expect(nested.metaQUpdates.prefix(2).map(\.loss) == hoisted.metaQUpdates.map(\.loss))
     }
 
+    /// Â centring: no baseline in the first iteration, then an exponential moving average of earlier iterations'
+    /// mean raw Â, subtracted from every πe update's Â.
+    @Test func advantageBaselineCentresAcrossIterations() throws {
+        var rng = RandomStream(seed: 98)
+        let student = DDPGLearner(observationSize: 3, actionSize: 1, using: &rng)
+        var c = smallConfiguration(.cmp(beta: 1))
+        c.advantageBaselineDecay = 0.75
+        let iteration = CMPIteration(configuration: c, student: student, rng: RandomStream(seed: 99))
+        let cursor = try RolloutCursor(environment: try make("Pendulum-v1"), resetSeeds: RandomStream(seed: 100))
+        var expected: Double?
+        for _ in 0..<3 {
+            let r = try iteration.run(student: student, exploration: cursor, evaluation: cursor, sink: { _ in })
+            #expect(abs(r.advantageBaseline - (expected ?? 0)) < 1e-9)
+            let raw = r.counterfactualTerms.map { explorationAdvantage($0, metaReward: r.metaReward, variant: r.variant) }
+            for (a, x) in zip(r.advantages, raw) { #expect(abs(a - (x - r.advantageBaseline)) < 1e-9) }
+            for (u, a) in zip(r.teacherUpdates, r.advantages) { #expect(u.metaReward == a) }
+            let mean = raw.reduce(0, +) / Double(raw.count)
+            expected = expected.map { 0.75 * $0 + 0.25 * mean } ?? mean
+            #expect(abs(iteration.advantageBaseline! - expected!) < 1e-9)
+        }
+        #expect(expected != 0)
+    }
+
     /// Eq. 11 on a fixed pair of Pendulum exploration trajectories: repeated Q̂ updates (with the soft target)
     /// drive the loss down.
     @Test func metaQLossDecreasesOnAFixedPair() throws {

@@ -23,6 +23,8 @@ public struct CMPReport {
     /// The terms of Eq. 7 and Â at each πe update (line 14), in order.
     public var counterfactualTerms: [CounterfactualTerms]
     public var advantages: [Double]
+    /// The Â baseline subtracted from the advantages of this iteration (`advantageBaselineDecay`; 0 when off).
+    public var advantageBaseline: Double
     /// Each πe update (line 15); its `metaReward` field carries the Â the step used.
     public var teacherUpdates: [TeacherUpdateReport]
     /// τi's record for log πe (inputs and unclipped samples).
@@ -80,6 +82,9 @@ public final class CMPIteration<S: ValueStudent> {
     /// τi−1 and Ri−1 stored for Eq. 11.
     public private(set) var previousExploration: [RolloutStep]?
     public private(set) var previousMetaReward: Double?
+    /// The moving average of earlier iterations' mean Â (`CMPConfiguration.advantageBaselineDecay`; nil until the
+    /// first iteration with centring ends).
+    public private(set) var advantageBaseline: Double?
     private var rng: RandomStream
 
     /// A CMP driver. `teacher` and `metaQ` built by the caller replace those the configuration describes (the teacher
@@ -210,6 +215,7 @@ public final class CMPIteration<S: ValueStudent> {
             return terms
         }
         if c.metaQ.schedule == .perIteration { updateMetaQ() }
+        let baseline = c.advantageBaselineDecay == nil ? 0 : advantageBaseline ?? 0
         for _ in 0..<c.teacherUpdates {
             if c.metaQ.schedule == .perTeacherUpdate {
                 updateMetaQ()
@@ -217,10 +223,15 @@ public final class CMPIteration<S: ValueStudent> {
             }
             let terms = counterfactualTerms()
             let advantage = explorationAdvantage(terms, metaReward: reward, variant: c.variant,
-                                                 ma2cBaseline: c.ma2cBaseline)
+                                                 ma2cBaseline: c.ma2cBaseline) - baseline
             termsLog.append(terms)
             advantages.append(advantage)
             teacherReports.append(trainer.update(episode: episode, metaReward: advantage, using: &rng))
+        }
+
+        if let d = c.advantageBaselineDecay {
+            let mean = advantages.reduce(0, +) / Double(advantages.count) + baseline
+            advantageBaseline = advantageBaseline.map { d * $0 + (1 - d) * mean } ?? mean
         }
 
         // Line 16: B = B ∪ τi ∪ τ′i.
@@ -237,7 +248,7 @@ public final class CMPIteration<S: ValueStudent> {
         return CMPReport(
             iteration: iterations, variant: c.variant, studentReturn: rPi, lookaheadReturn: rPiPrime,
             metaReward: reward, explorationReward: explored, movingExplorationReward: moving,
-            metaQUpdates: qReports, counterfactualTerms: termsLog, advantages: advantages,
+            metaQUpdates: qReports, counterfactualTerms: termsLog, advantages: advantages, advantageBaseline: baseline,
             teacherUpdates: teacherReports, teacherEpisode: episode, explorationData: d0, evaluationData: d1)
     }
 
@@ -256,7 +267,8 @@ public final class CMPIteration<S: ValueStudent> {
 extension CMPIteration {
     /// Saves everything the iterations carry from one to the next: πe's parameters and Adam state, the Â
     /// statistics of `TeacherTrainer`, Q̂, Q̂′ and Q̂'s Adam state, R̂π, the iteration count, the generator (πe
-    /// sampling, exercise-move minibatches, REINFORCE steps), τi−1 with Ri−1 (Eq. 11) and the moving sum.
+    /// sampling, exercise-move minibatches, REINFORCE steps), τi−1 with Ri−1 (Eq. 11), the moving sum and the
+    /// Â baseline.
     public func saveState(into state: inout CheckpointState, prefix: String) {
         state.metadata[prefix + "method"] = "cmp"
         state.metadata[prefix + "variant"] = configuration.variant.description
@@ -274,6 +286,7 @@ extension CMPIteration {
         saveRollout(previousExploration ?? [], into: &state, prefix: prefix + "previous_exploration.")
         state.setDoubles(prefix + "previous_meta_reward", previousMetaReward.map { [$0] } ?? [])
         state.setDoubles(prefix + "exploration_reward_window", explorationRewardSum.values)
+        state.setDoubles(prefix + "advantage_baseline", advantageBaseline.map { [$0] } ?? [])
     }
 
     /// Restores what `saveState` wrote (an iteration built from the same configuration); the next `run` continues
@@ -303,5 +316,7 @@ extension CMPIteration {
         previousMetaReward = try state.doubles(prefix + "previous_meta_reward").first
         explorationRewardSum = MovingSum(window: configuration.movingSumWindow,
                                          values: try state.doubles(prefix + "exploration_reward_window"))
+        // Absent from checkpoints written before the setting existed, which never centred Â.
+        advantageBaseline = (try? state.doubles(prefix + "advantage_baseline"))?.first
     }
 }

@@ -22,6 +22,8 @@ public struct CMPSettings: Codable, Equatable, Sendable {
     public var resetBeforeEvaluation: Bool = true
     public var adoptLookaheadStudent: Bool = false
     public var explorationActionSource: CMPConfiguration.ExplorationActionSource = .executed
+    /// Â centring across iterations (absent: off, Eq. 8 as printed; see `CMPConfiguration.advantageBaselineDecay`).
+    public var advantageBaselineDecay: Double? = nil
     public var criticSource: CMPConfiguration.CriticSource = .student
     public var criticReduction: TrajectoryReduction = .sum
     /// Window of `exploration_reward_moving_sum` (Fig. 2(c): 25 iterations).
@@ -49,6 +51,7 @@ public struct CMPSettings: Codable, Equatable, Sendable {
         resetBeforeEvaluation = c.resetBeforeEvaluation
         adoptLookaheadStudent = c.adoptLookaheadStudent
         explorationActionSource = c.explorationActionSource
+        advantageBaselineDecay = c.advantageBaselineDecay
         criticSource = c.criticSource
         criticReduction = c.criticReduction
         movingSumWindow = c.movingSumWindow
@@ -86,7 +89,7 @@ public struct CMPExperimentConfiguration: ExperimentConfiguration {
     public static var defaults: CMPExperimentConfiguration { .init() }
     public static let optionalKeys: Set<String> = [
         "learner.gradientClipNorm", "td3.gradientClipNorm", "cmp.exerciseSteps", "cmp.teacher.subsampleSize",
-        "cmp.teacher.gradientClipNorm", "cmp.metaQ.gradientClipNorm",
+        "cmp.teacher.gradientClipNorm", "cmp.metaQ.gradientClipNorm", "cmp.advantageBaselineDecay",
     ]
 
     /// The variant of `algorithm` (and `cmp.beta`).
@@ -120,6 +123,7 @@ public struct CMPExperimentConfiguration: ExperimentConfiguration {
         c.resetBeforeEvaluation = m.resetBeforeEvaluation
         c.adoptLookaheadStudent = m.adoptLookaheadStudent
         c.explorationActionSource = m.explorationActionSource
+        c.advantageBaselineDecay = m.advantageBaselineDecay
         c.criticSource = m.criticSource
         c.criticReduction = m.criticReduction
         c.movingSumWindow = m.movingSumWindow
@@ -162,6 +166,9 @@ public struct CMPExperimentConfiguration: ExperimentConfiguration {
         try check(m.teacherUpdates >= 1, "cmp.teacherUpdates", "must be at least 1, got \(m.teacherUpdates)")
         try check(m.cyclesPerEpoch >= 1, "cmp.cyclesPerEpoch", "must be at least 1, got \(m.cyclesPerEpoch)")
         try check(m.movingSumWindow >= 1, "cmp.movingSumWindow", "must be at least 1, got \(m.movingSumWindow)")
+        if let d = m.advantageBaselineDecay {
+            try check(d >= 0 && d < 1, "cmp.advantageBaselineDecay", "must lie in [0, 1), got \(d)")
+        }
         try validateTeacher(m.teacher, prefix: "cmp.teacher")
         let q = m.metaQ
         try check(!q.hiddenSizes.isEmpty && q.hiddenSizes.allSatisfy { $0 > 0 }, "cmp.metaQ.hiddenSizes",

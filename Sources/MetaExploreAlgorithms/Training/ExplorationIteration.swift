@@ -51,7 +51,8 @@ extension MetaPolicyGradientIteration: ExplorationIteration where S: MetaStudent
 extension CMPIteration: ExplorationIteration where S: MetaStudentLearner {
     public typealias Student = S
 
-    /// `advantage` is the mean Â of the πe updates (Eq. 7; the meta-reward for L2Explore), `meta_q_loss` the mean
+    /// `advantage` is the mean Â of the πe updates (Eq. 7; the meta-reward for L2Explore; after centring, with
+    /// the subtracted baseline as `advantage_baseline` when `advantageBaselineDecay` is set), `meta_q_loss` the mean
     /// Eq. 11 loss of the Q̂ updates (none in the first iteration and for L2Explore), the four Eq. 7 terms their
     /// means over the πe updates, and `exploration_reward_moving_sum` the paper's moving sum of the training reward
     /// collected by πe over the last `movingSumWindow` iterations (Fig. 2(c)).
@@ -59,6 +60,7 @@ extension CMPIteration: ExplorationIteration where S: MetaStudentLearner {
         ["meta_reward", "student_return", "lookahead_return", "exploration_reward", "exploration_reward_moving_sum",
          "advantage", "meta_q_loss", "meta_q_exploration", "meta_q_exploitation", "critic_exploration",
          "critic_exploitation", "teacher_loss", "teacher_entropy", "teacher_std"]
+            + (configuration.advantageBaselineDecay == nil ? [] : ["advantage_baseline"])
     }
 
     public var latestValueMetrics: Set<String> { ["exploration_reward_moving_sum"] }
@@ -76,6 +78,7 @@ extension CMPIteration: ExplorationIteration where S: MetaStudentLearner {
             ("exploration_reward", r.explorationReward), ("exploration_reward_moving_sum", r.movingExplorationReward),
         ]
         if !r.advantages.isEmpty { out.append(("advantage", mean(r.advantages))) }
+        if configuration.advantageBaselineDecay != nil { out.append(("advantage_baseline", r.advantageBaseline)) }
         if !r.metaQUpdates.isEmpty { out.append(("meta_q_loss", mean(r.metaQUpdates.map(\.loss)))) }
         if configuration.variant.usesMetaQ && !r.counterfactualTerms.isEmpty {
             let t = r.counterfactualTerms
