@@ -61,10 +61,11 @@ public struct CMPConfiguration: Codable, Equatable, Sendable {
     /// Centring of Â across iterations (not in the paper; nil, the default, is Eq. 8 as printed). With a decay d,
     /// each πe update uses Â − b, where b is an exponential moving average (b ← d b + (1 − d) mean Â) of earlier
     /// iterations' mean Â, updated once per iteration after its πe updates (none before the first iteration ends).
-    /// Why: Â keeps one sign through most of a run (the Cost term is ≤ 0 when π is greedy for its critic), and many
-    /// REINFORCE steps per episode with a one-signed weight shrink πe's σ towards 0 (measured: `teacher_std` from
-    /// 0.4 to 0.003 on HalfCheetah). `teacher.useBaseline` does not fit here: it advances once per πe update, so
-    /// with 500 identical Â per iteration it absorbs Â within a few dozen updates.
+    /// Â keeps one sign through most of a run (CMP-1's Cost term is ≤ 0 when π is greedy for its critic), and
+    /// `teacher.useBaseline` does not fit CMP: it advances once per πe update, so with 500 identical Â per
+    /// iteration it absorbs Â within a few dozen updates. Measured (cmp-2019 settings, d = 0.9): centring balances
+    /// the sign of Â (47–60% negative) but does not keep πe's σ from shrinking (HalfCheetah 0.5 → 0.035 by 800k
+    /// steps), which the many REINFORCE steps on one episode cause whatever Â's sign.
     public var advantageBaselineDecay: Double? = nil
     public var criticSource: CriticSource = .student
     /// Reduction of the critic sums Σ_{s∼τ} Q(s, ·) of Eq. 7 (Σ as printed).
