@@ -17,8 +17,9 @@ import Testing
         return condition()
     }
 
-    @Test(arguments: [SIGINT, SIGTERM])
-    func signalStopsTrainingWithACheckpointAndExit130(signal: Int32) throws {
+    /// Both runners: the off-policy one (DDPG) and the meta one (CMP, which stops at an iteration end).
+    @Test(arguments: [(SIGINT, "ddpg-pendulum"), (SIGTERM, "cmp-pendulum")])
+    func signalStopsTrainingWithACheckpointAndExit130(signal: Int32, preset: String) throws {
         let exe = Self.executable
         try #require(FileManager.default.isExecutableFile(atPath: exe),
                      "metaexplore not found at \(exe); build it with `swift build -c release --build-tests`")
@@ -27,7 +28,7 @@ import Testing
         let total = 2_000_000
         let process = Process()
         process.executableURL = URL(fileURLWithPath: exe)
-        process.arguments = ["train", "--preset", "ddpg-pendulum", "--steps", "\(total)", "--seed", "1",
+        process.arguments = ["train", "--preset", preset, "--steps", "\(total)", "--seed", "1",
                              "--set", "run.logInterval=200", "--set", "run.evalInterval=1000000",
                              "--set", "run.checkpointInterval=0", "--out", folder.path, "--quiet"]
         let output = Pipe()
@@ -59,5 +60,8 @@ import Testing
         let rows = try String(contentsOf: progress, encoding: .utf8).split(separator: "\n")
         let lastStep = Int(rows.last?.split(separator: ",").first ?? "") ?? total
         #expect(lastStep < total / 2, "last logged step \(lastStep)")
+        // The run folder's configuration is the one asked for (a stale incremental build once wrote garbage here).
+        let config = try String(contentsOf: folder.appendingPathComponent("config.yaml"), encoding: .utf8)
+        #expect(config.contains("\n  seed: 1\n") && config.contains("\n  visitationWindow: 0\n"), "\(config)")
     }
 }
