@@ -132,6 +132,13 @@ public enum BitmapFont {
         let n = text.count
         return (n == 0 ? 0 : (n * advance - 1) * scale, glyphHeight * scale)
     }
+
+    /// The largest scale from `preferred` down to 1 at which `text` is at most `width` pixels wide (1 if none is).
+    public static func scale(for text: String, preferred: Int, fittingWidth width: Int) -> Int {
+        var scale = preferred
+        while scale > 1 && size(of: text, scale: scale).width > width { scale -= 1 }
+        return scale
+    }
 }
 
 /// Where a text's anchor point sits relative to the text box.

@@ -151,10 +151,7 @@ public struct DensityFigure: Sendable {
                          showXLabels: row == rows - 1 || k + columns >= panels.count, showYLabels: col == 0)
             // Titles wider than a panel and its gap are drawn smaller (down to the font's native size) so that
             // neighbours never overlap.
-            var titleScale = s
-            while titleScale > 1 && BitmapFont.size(of: panels[k].title, scale: titleScale).width > panelSize + gap - 6 {
-                titleScale -= 1
-            }
+            let titleScale = BitmapFont.scale(for: panels[k].title, preferred: s, fittingWidth: panelSize + gap - 6)
             img.drawText(panels[k].title, x: rect.x + rect.width / 2, y: rect.y - 8, scale: titleScale, anchor: .bottomCenter)
         }
         if !title.isEmpty { img.drawText(title, x: (left + barX) / 2, y: 12, scale: s + 1, anchor: .topCenter) }

@@ -181,8 +181,7 @@ public struct LineChart: Sendable {
         // Text.
         if !title.isEmpty {
             // One step larger than the other text, smaller (down to the font's native size) if it would not fit.
-            var titleScale = s + 1
-            while titleScale > 1 && BitmapFont.size(of: title, scale: titleScale).width > width - 8 { titleScale -= 1 }
+            let titleScale = BitmapFont.scale(for: title, preferred: s + 1, fittingWidth: width - 8)
             img.drawText(title, x: width / 2, y: 12, scale: titleScale, anchor: .topCenter)
         }
         if !xLabel.isEmpty {

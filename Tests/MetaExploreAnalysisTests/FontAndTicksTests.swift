@@ -2,6 +2,15 @@ import Testing
 import MetaExploreAnalysis
 
 @Suite struct FontAndTicksTests {
+    @Test func fittingScaleIsTheLargestThatFits() {
+        let text = "abcdef"
+        let w3 = BitmapFont.size(of: text, scale: 3).width, w2 = BitmapFont.size(of: text, scale: 2).width
+        #expect(BitmapFont.scale(for: text, preferred: 3, fittingWidth: w3) == 3)
+        #expect(BitmapFont.scale(for: text, preferred: 3, fittingWidth: w3 - 1) == 2)
+        #expect(BitmapFont.scale(for: text, preferred: 3, fittingWidth: w2 - 1) == 1)
+        #expect(BitmapFont.scale(for: text, preferred: 3, fittingWidth: 0) == 1)
+    }
+
     @Test func everyPrintableASCIIGlyphIsDefinedAndDistinct() {
         var seen = [[UInt8]: Character]()
         for code in 32...126 {
