@@ -294,8 +294,6 @@ public enum Reproduction {
         return Outcome(table: table, report: report, figures: figures, failures: failures)
     }
 
-    /// Markdown: per task, each algorithm's `figure.yColumn` (mean ± std over seeds) at the largest `xColumn` value
-    /// every run of the task reached — for wall-clock time, the comparison at the same time budget.
     /// The Markdown table of `plan.thresholds`: per environment and algorithm, the step at which the mean evaluation
     /// return over seeds first reaches the threshold and each seed's first step (`ThresholdCrossing`).
     static func thresholdTable(plan: ReproductionPlan, curves: (String, String) -> [LearningCurve]) -> String {
@@ -320,6 +318,8 @@ public enum Reproduction {
         return out
     }
 
+    /// Markdown: per task, each algorithm's `figure.yColumn` (mean ± std over seeds) at the largest `xColumn` value
+    /// every run of the task reached — for wall-clock time, the comparison at the same time budget.
     static func commonEndTable(_ figure: ReproductionPlan.CurveFigure, runs: [CollectedJob], plan: ReproductionPlan) -> String {
         var out = ""
         for env in plan.environments {
