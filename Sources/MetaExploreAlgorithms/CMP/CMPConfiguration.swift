@@ -1,8 +1,9 @@
 import MetaExploreNN
 
 /// Settings of Counterfactual Meta Policy (CMP paper, Algorithm 1 and Sec. 4.1). Defaults: exploration steps 100,
-/// evaluation steps 200, exploitation (student) updates 50, exploration-policy updates 50, meta-Q updates 5 per iteration
-/// (`MetaQSchedule`), β = 1, Adam 1e-4 for πe (the L2Explore setting CMP shares, Sec. 4.1), Q̂ per `MetaQConfiguration`.
+/// evaluation steps 200, exploitation (student) updates 50, exploration-policy updates 50, meta-Q updates 5 per
+/// iteration (`MetaQSchedule`), β = 1, Adam 1e-4 for πe (the L2Explore setting CMP shares, Sec. 4.1), Q̂ per
+/// `MetaQConfiguration`.
 /// The student's own settings live in `DDPGLearnerConfiguration`.
 public struct CMPConfiguration: Codable, Equatable, Sendable {
     public typealias StudentReturnSource = MetaPolicyGradientConfiguration.StudentReturnSource
@@ -64,8 +65,8 @@ public struct CMPConfiguration: Codable, Equatable, Sendable {
     /// Â keeps one sign through most of a run (CMP-1's Cost term is ≤ 0 when π is greedy for its critic), and
     /// `teacher.useBaseline` does not fit CMP: it advances once per πe update, so with 500 identical Â per
     /// iteration it absorbs Â within a few dozen updates. Measured (cmp-2019 settings, d = 0.9): centring balances
-    /// the sign of Â (46–53% negative) but does not keep πe's σ from shrinking (HalfCheetah CMP-1 0.4–0.5 → 0.003–0.014
-    /// by 1.5M steps), which the many REINFORCE steps on one episode cause whatever Â's sign.
+    /// the sign of Â (46–53% negative) but does not keep πe's σ from shrinking (HalfCheetah CMP-1 0.4–0.5 →
+    /// 0.003–0.014 by 1.5M steps), which the many REINFORCE steps on one episode cause whatever Â's sign.
     public var advantageBaselineDecay: Double? = nil
     public var criticSource: CriticSource = .student
     /// Reduction of the critic sums Σ_{s∼τ} Q(s, ·) of Eq. 7 (Σ as printed).

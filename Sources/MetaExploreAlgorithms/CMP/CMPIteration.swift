@@ -186,15 +186,16 @@ public final class CMPIteration<S: ValueStudent> {
         var termsLog: [CounterfactualTerms] = []
         var advantages: [Double] = []
         var teacherReports: [TeacherUpdateReport] = []
+        // Line 14's terms; they change only when Q̂ or (for `.mean`) πe has changed since they were computed.
+        var cachedTerms: CounterfactualTerms?
         // Lines 10–13: `metaQ.updates` Q̂ steps on (τi, τi−1, Ri−1), from the second iteration on.
         func updateMetaQ() {
-            guard let metaQ, let previous, let rPrev = previousMetaReward else { return }
+            guard let metaQ, let previous, let rPrev = previousMetaReward, c.metaQ.updates > 0 else { return }
             for _ in 0..<c.metaQ.updates {
                 qReports.append(metaQ.update(current: current, previous: previous, previousMetaReward: rPrev))
             }
+            cachedTerms = nil
         }
-        // Line 14's terms; they change only when Q̂ or (for `.mean`) πe has changed since they were computed.
-        var cachedTerms: CounterfactualTerms?
         func counterfactualTerms() -> CounterfactualTerms {
             guard let metaQ else { return CounterfactualTerms(metaQExploration: 0, metaQExploitation: 0) }
             if let cachedTerms, c.explorationActionSource == .executed { return cachedTerms }
@@ -217,10 +218,7 @@ public final class CMPIteration<S: ValueStudent> {
         if c.metaQ.schedule == .perIteration { updateMetaQ() }
         let baseline = c.advantageBaselineDecay == nil ? 0 : advantageBaseline ?? 0
         for _ in 0..<c.teacherUpdates {
-            if c.metaQ.schedule == .perTeacherUpdate {
-                updateMetaQ()
-                cachedTerms = nil
-            }
+            if c.metaQ.schedule == .perTeacherUpdate { updateMetaQ() }
             let terms = counterfactualTerms()
             let advantage = explorationAdvantage(terms, metaReward: reward, variant: c.variant,
                                                  ma2cBaseline: c.ma2cBaseline) - baseline

@@ -47,8 +47,8 @@ public enum MetaQBootstrapNetwork: String, Codable, Sendable {
 
 /// When the Q̂ updates of Algorithm 1 (lines 10–13) run within an iteration. The paper is not consistent about it:
 /// Sec. 4.1 sets "meta Q function update times as 5", the specification this package follows reads it as 5 per
-/// iteration, while Algorithm 1 nests the Q̂ loop (line 10) inside the πe loop (line 9) and the text after it (Sec. 3.3) adds "we often
-/// [take] more times to update [Q̂] than πe". The two differ by the number of πe updates (50 or 500 per iteration):
+/// iteration, while Algorithm 1 nests the Q̂ loop (line 10) inside the πe loop (line 9) and the text after it
+/// (Sec. 3.3) adds "we often [take] more times to update [Q̂] than πe". The two differ by the number of πe updates (50 or 500 per iteration):
 /// on the 1000-step tasks the nested reading runs 2500 Q̂ steps on whole trajectories per iteration.
 public enum MetaQSchedule: String, Codable, Sendable {
     /// `updates` Q̂ steps once per iteration, before the first πe update (default): lines 10–13 hoisted out of the
