@@ -74,7 +74,7 @@ let package = Package(
             dependencies: ["MetaExploreAlgorithms", "MetaExploreEnvironments", "MetaExploreNN", "MetaExploreTensor",
                            "MetaExploreRandom"]),
         .testTarget(name: "MetaExploreAnalysisTests", dependencies: ["MetaExploreAnalysis"]),
-        .testTarget(name: "MetaExploreTests", dependencies: ["MetaExplore"]),
+        .testTarget(name: "MetaExploreTests", dependencies: ["MetaExplore"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
 )
