@@ -8,7 +8,11 @@
 //   MetaExploreTensor         dense tensors, tape-based reverse-mode autodiff with higher-order gradients
 //   MetaExploreNN             layers, parameter collections, optimizers, distributions, safetensors checkpoints
 //   MetaExploreEnvironments   Gymnasium-style environments, spaces, wrappers, vector envs, MuJoCo tasks
-//   MetaExploreAlgorithms     students (DDPG, TD3), replay, the training runner, learned-exploration methods
+//   MetaExploreRuntime        the run loop, the algorithm-family registry, configuration loading and presets, run
+//                             folders, atomic files, CSV/JSONL/TensorBoard records, checkpoints, signals (no
+//                             algorithm, no plotting)
+//   MetaExploreAlgorithms     one folder per algorithm family (off-policy DDPG/TD3, learned exploration) and the
+//                             one list that registers them; each family's presets as YAML resources
 //   MetaExploreAnalysis       PNG plots, bitmap font, statistics, results tables, parallel experiment grids
 //   MetaExplore               umbrella module re-exporting all of the above
 //   metaexplore               the command-line tool (a thin layer over the library)
@@ -40,18 +44,28 @@ let package = Package(
         .target(
             name: "MetaExploreEnvironments", dependencies: ["CMuJoCo", "MetaExploreRandom"], exclude: ["README.md"]),
         .target(
+            name: "MetaExploreRuntime",
+            dependencies: [
+                "MetaExploreTensor", "MetaExploreNN", "MetaExploreRandom", "MetaExploreEnvironments",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            exclude: ["README.md"]),
+        // Presets are YAML files under Presets/<family>/, shipped as the module's resource bundle
+        // (PresetLibrary finds it beside the executable; see the Runtime README).
+        .target(
             name: "MetaExploreAlgorithms",
             dependencies: [
                 "MetaExploreTensor", "MetaExploreNN", "MetaExploreRandom", "MetaExploreEnvironments",
-                "MetaExploreAnalysis", .product(name: "Yams", package: "Yams"),
+                "MetaExploreRuntime",
             ],
-            exclude: ["README.md"]),
-        .target(name: "MetaExploreAnalysis", dependencies: ["MetaExploreRandom"], exclude: ["README.md"]),
+            exclude: ["README.md"],
+            resources: [.copy("Presets")]),
+        .target(name: "MetaExploreAnalysis", dependencies: ["MetaExploreRandom", "MetaExploreRuntime"], exclude: ["README.md"]),
         .target(
             name: "MetaExplore",
             dependencies: [
                 "MetaExploreRandom", "MetaExploreTensor", "MetaExploreNN", "MetaExploreEnvironments",
-                "MetaExploreAlgorithms", "MetaExploreAnalysis",
+                "MetaExploreRuntime", "MetaExploreAlgorithms", "MetaExploreAnalysis",
             ],
             exclude: ["README.md"]),
         // Reusable test helpers (finite-difference gradient checks); a library target so test targets share it.
@@ -68,11 +82,14 @@ let package = Package(
         .testTarget(
             name: "MetaExploreEnvironmentsTests", dependencies: ["MetaExploreEnvironments"],
             resources: [.copy("Fixtures")]),
-        .testTarget(name: "MetaExploreAlgorithmsTests", dependencies: ["MetaExploreAlgorithms"]),
+        .testTarget(name: "MetaExploreRuntimeTests", dependencies: ["MetaExploreRuntime"]),
+        .testTarget(
+            name: "MetaExploreAlgorithmsTests",
+            dependencies: ["MetaExploreAlgorithms", "MetaExploreRuntime", "MetaExploreEnvironments"]),
         .testTarget(
             name: "MetaPolicyGradientTests",
             dependencies: ["MetaExploreAlgorithms", "MetaExploreEnvironments", "MetaExploreNN", "MetaExploreTensor",
-                           "MetaExploreRandom"]),
+                           "MetaExploreRandom", "MetaExploreRuntime"]),
         .testTarget(name: "MetaExploreAnalysisTests", dependencies: ["MetaExploreAnalysis"]),
         .testTarget(name: "MetaExploreTests", dependencies: ["MetaExplore"], exclude: ["Fixtures"]),
     ],

@@ -25,10 +25,10 @@ public struct VisitationRecord {
             throw VisitationError.missing(run.path)
         }
         let st = try SafeTensors.read(from: file)
-        let config = try ConfigurationLoader.loadAny(
+        let config = try FamilyRegistry.builtIn.load(
             yaml: try String(contentsOf: run.appendingPathComponent("config.yaml"), encoding: .utf8))
         algorithm = config.algorithm
-        environment = TrainingSession.environmentName(config)
+        environment = config.environment
         sources = (st.metadata["sources"] ?? "").split(separator: ",").map(String.init)
         window = Int(st.metadata["window"] ?? "") ?? 0
         early = [:]

@@ -1,6 +1,7 @@
 // A resumable, parallel experiment grid: one subprocess per (algorithm, environment, seed) job, each with
 // its own folder, log, and completion marker.
 import Foundation
+import MetaExploreRuntime
 
 /// One training run of a grid.
 public struct ExperimentJob: Sendable, Hashable, Codable {

@@ -1,6 +1,7 @@
 // A from-scratch PNG writer (8-bit RGBA, filter 0) with a zlib stream made of either stored
 // deflate blocks or one fixed-Huffman block with a greedy LZ77 matcher, plus atomic file writes.
 import Foundation
+import MetaExploreRuntime
 
 /// How the IDAT zlib stream is compressed.
 public enum PNGCompression: Sendable {

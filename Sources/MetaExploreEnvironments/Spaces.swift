@@ -81,6 +81,21 @@ public struct Box: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { "Box(\(count), low: \(low), high: \(high), \(dtype.rawValue))" }
+
+    /// Maps an action normalized to [−1, 1] onto the box — the one place the project does this (agents, replay
+    /// buffers and exploration policies all work in [−1, 1]). For each bounded dimension i:
+    /// `low[i] + (clip(a[i], −1, 1) + 1) / 2 · (high[i] − low[i])`, then clipped to [low[i], high[i]] (rounding can
+    /// otherwise land one ulp past `high`). So the environment always receives an action inside its box; for
+    /// Gymnasium's symmetric boxes this is a ↦ a·high, the rescaling of OpenAI baselines' DDPG. Unbounded
+    /// dimensions pass `a[i]` through unchanged. NaN stays NaN (the environment then refuses the action).
+    public func denormalize(_ a: [Double]) -> [Double] {
+        var out = a
+        for i in 0..<Swift.min(count, a.count) where low[i].isFinite && high[i].isFinite {
+            let x = low[i] + (Swift.min(Swift.max(a[i], -1), 1) + 1) / 2 * (high[i] - low[i])
+            out[i] = Swift.min(Swift.max(x, low[i]), high[i])
+        }
+        return out
+    }
 }
 
 /// A finite set `{start, start+1, …, start+n−1}`. Discrete actions are passed as a one-component `[Double]`.

@@ -20,11 +20,11 @@ struct BenchTrain: ParsableCommand {
     func run() throws {
         print("DDPG training speed: hidden 64-64 (LayerNorm), batch 64, 1 update/step, Gaussian noise 0.1, one thread")
         for id in envs.split(separator: ",").map(String.init) {
-            let config = try Experiments.configuration(algorithm: "ddpg", overrides: [
+            let config = try FamilyRegistry.builtIn.configuration(algorithm: "ddpg", overrides: [
                 "environment=\(id)", "learner.hiddenSizes=[64, 64]", "agent.batchSize=64", "agent.updatesPerStep=1",
                 "agent.noise=gaussian", "agent.noiseScale=0.1", "agent.warmupSteps=\(warmup)",
             ])
-            let rate = try Experiments.trainingSpeed(config, steps: steps)
+            let rate = try FamilyRegistry.builtIn.trainingSpeed(config, steps: steps, warmupSteps: warmup + 200)
             print(String(format: "train_steps_per_second[%@]=%.1f", id, rate))
         }
     }

@@ -4,36 +4,26 @@ import MetaExplore
 
 /// `metaexplore train`: one training run in a run folder (config, versions, CSV/JSONL/TensorBoard logs, checkpoints).
 struct Train: ParsableCommand {
+    static var registry: FamilyRegistry { .builtIn }
+
     static let configuration = CommandConfiguration(
-        abstract: "Train an agent (default: DDPG on Pendulum-v1, the ddpg-pendulum preset).",
+        abstract: "Train an agent (default: the \(registry.defaultPreset) preset).",
         discussion: """
             The configuration is a preset (--preset), a YAML file (--config) or an algorithm's defaults (--algo), \
             then --env/--steps/--seed, then every --set key=value (dotted keys, e.g. --set learner.tau=0.005). \
-            Ctrl-C finishes the current episode (or cycle), writes a checkpoint and exits; a second Ctrl-C exits at \
-            once. --resume continues the run exactly: the result equals an uninterrupted run with the same seed.
+            Ctrl-C finishes the current episode (or iteration), writes a checkpoint and exits; a second Ctrl-C exits \
+            at once. --resume continues the run exactly: the result equals an uninterrupted run with the same seed. \
+            It keeps the run's settings: --set/--preset given with --resume must agree with them (only --steps may \
+            raise the budget), and a run whose stored configuration lacks a setting added since is refused until \
+            --set states it.
 
-            Learned exploration (Xu et al. 2018, meta-policy gradient): --algo meta (a Gaussian MLP teacher), \
-            meta-variance (the student's action plus learned noise) or meta-state (the teacher also reads the \
-            student's normalized Q and Bellman-residual change). The student is DDPG (--set student=td3 for TD3); \
-            the method's settings are under meta.* (e.g. --set meta.explorationSteps=1000). Steps count D0 and D1. \
-            Paper presets: meta-<task> and the DDPG baselines ddpg-paper-<task>, for pendulum, invertedpendulum, \
-            inverteddoublependulum, hopper, halfcheetah and reacher.
+            Algorithms:
+            \(registry.algorithmSummaries.map { "  \($0.name): \($0.summary)" }.joined(separator: "\n"))
 
-            Examples:
-              metaexplore train --preset meta-pendulum --seed 1
-              metaexplore train --algo meta-state --env Hopper-v5 --set student=td3
-
-            Counterfactual Meta Policy: --algo cmp (CMP-β, β from --set cmp.beta=<β>, default 1), ma2c (meta \
-            actor-critic) or l2explore; settings under cmp.* (e.g. --set cmp.metaQ.updates=5). The log adds the \
-            advantage, the meta-Q loss and exploration_reward_moving_sum. Presets cmp-<task> for halfcheetah, \
-            pendulum, hopper, walker2d, invertedpendulum and inverteddoublependulum.
-
-            Examples:
-              metaexplore train --preset cmp-pendulum --set cmp.beta=0
-              metaexplore train --preset cmp-halfcheetah --algo ma2c
+            \(registry.helpTexts.joined(separator: "\n\n"))
             """)
 
-    @Option(help: "Algorithm: \(Experiments.algorithms.joined(separator: ", ")).") var algo: String?
+    @Option(help: "Algorithm: \(registry.algorithmNames.joined(separator: ", ")).") var algo: String?
     @Option(help: "A built-in preset (see `metaexplore list`).") var preset: String?
     @Option(help: "A YAML configuration file.") var config: String?
     @Option(help: "Environment id, e.g. HalfCheetah-v5.") var env: String?
@@ -47,32 +37,37 @@ struct Train: ParsableCommand {
     func validate() throws {
         if resume {
             guard out != nil else { throw ValidationError("--resume needs --out (the run folder to continue)") }
-            guard algo == nil, preset == nil, config == nil, env == nil, seed == nil, overrides.isEmpty else {
-                throw ValidationError("--resume takes its configuration from the run folder; only --steps may change")
+            guard algo == nil, config == nil, env == nil, seed == nil else {
+                throw ValidationError("--resume takes its configuration from the run folder; --algo, --config, --env "
+                                      + "and --seed cannot change it (--steps may raise the budget)")
             }
         }
         if let steps, steps < 1 { throw ValidationError("--steps must be at least 1, got \(steps)") }
     }
 
     func run() throws {
+        let registry = Self.registry
         let folder: URL
         let summary: TrainingSummary
         if resume {
             folder = URL(fileURLWithPath: out!)
-            summary = try Experiments.train(nil, in: folder, resume: true, totalSteps: steps, showProgress: !quiet)
+            summary = try registry.resume(in: folder, totalSteps: steps, preset: preset, overrides: overrides,
+                                          showProgress: !quiet)
         } else {
             var all: [String] = []
             if let env { all.append("environment=\(env)") }
             if let steps { all.append("run.totalSteps=\(steps)") }
             if let seed { all.append("run.seed=\(seed)") }
             all += overrides
-            let resolved = try Experiments.configuration(
-                algorithm: algo, preset: preset ?? (algo == nil && config == nil ? "ddpg-pendulum" : nil),
-                file: config.map { URL(fileURLWithPath: $0) }, overrides: all)
+            let resolved = try registry.configuration(
+                algorithm: algo, preset: preset, file: config.map { URL(fileURLWithPath: $0) }, overrides: all)
+            for warning in resolved.warnings {
+                FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
+            }
             folder = URL(fileURLWithPath: out ?? defaultFolder(resolved))
-            summary = try Experiments.train(resolved, in: folder, showProgress: !quiet)
+            summary = try registry.train(resolved, in: folder, showProgress: !quiet)
         }
-        if let last = summary.evaluations.last {
+        if summary.interruption == nil, let last = summary.evaluations.last {
             print(String(format: "final evaluation at step %d: return %.2f ± %.2f over %d episodes", last.step, last.mean,
                          last.standardDeviation, last.returns.count))
         }
@@ -86,7 +81,7 @@ struct Train: ParsableCommand {
     private func defaultFolder(_ c: AnyExperimentConfiguration) -> String {
         let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: .current, formatOptions: [.withYear, .withMonth, .withDay, .withTime])
         let seed = c.run.seed
-        return "runs/\(c.algorithm)-\(TrainingSession.environmentName(c))-seed\(seed)-\(stamp)"
+        return "runs/\(c.label)-\(c.environment)-seed\(seed)-\(stamp)"
     }
 }
 
@@ -107,7 +102,7 @@ struct Eval: ParsableCommand {
     func run() throws {
         let url = checkpoint.map { URL(fileURLWithPath: $0) }
             ?? URL(fileURLWithPath: runFolder!).appendingPathComponent("checkpoints/latest.safetensors")
-        let result = try Experiments.evaluate(checkpoint: url, episodes: episodes, seed: seed)
+        let result = try FamilyRegistry.builtIn.evaluate(checkpoint: url, episodes: episodes, seed: seed)
         for (i, r) in result.returns.enumerated() { print(String(format: "episode %d: %.3f", i, r)) }
         print(String(format: "return %.3f ± %.3f over %d episodes (checkpoint step %d)", result.mean,
                      result.standardDeviation, result.returns.count, result.step))
@@ -119,15 +114,16 @@ struct List: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List algorithms, environments and presets.")
 
     func run() throws {
-        print("algorithms: \(Experiments.algorithms.joined(separator: ", "))")
+        let registry = FamilyRegistry.builtIn
+        print("algorithms:")
+        for a in registry.algorithmSummaries { print("  \(a.name)  \(a.summary)") }
         print("environments:")
         for spec in Registry.specs { print("  \(spec.id)  (time limit \(spec.maxEpisodeSteps))") }
-        print("presets:")
-        for name in Presets.names {
-            let summary = (try? Experiments.configuration(preset: name)).map {
-                "\($0.algorithm) on \(TrainingSession.environmentName($0))"
-            } ?? ""
+        print("presets (\(registry.presets.folder?.path ?? "not found")):")
+        for name in try registry.presets.names() {
+            let summary = (try? registry.configuration(preset: name)).map { "\($0.label) on \($0.environment)" } ?? ""
             print("  \(name)  \(summary)")
         }
+        print("plans: \(registry.plans.keys.sorted().joined(separator: ", "))")
     }
 }

@@ -10,7 +10,7 @@ import Testing
     }
 
     func cmp(_ config: AnyExperimentConfiguration) throws -> CMPExperimentConfiguration {
-        guard case .cmp(let c) = config else { throw CheckpointStateError.incompatible("not a CMP configuration") }
+        guard let c = config.typed(CMPExperimentConfiguration.self) else { throw CheckpointStateError.incompatible("not a CMP configuration") }
         return c
     }
 
@@ -24,23 +24,8 @@ import Testing
         #expect(try cmp(l2).variant == .l2explore && l2.label == "l2explore" && cmp(l2).student == .td3)
         // The YAML round trip keeps everything.
         let c = try Experiments.configuration(preset: "cmp-hopper", overrides: ["algorithm=ma2c", "cmp.metaQ.updates=3"])
-        #expect(try ConfigurationLoader.loadAny(yaml: ConfigurationLoader.yaml(c)) == c)
+        #expect(try Experiments.registry.load(yaml: c.yaml()) == c)
         #expect(Experiments.algorithms.contains("cmp") && Experiments.algorithms.contains("l2explore"))
-    }
-
-    @Test func presetsMatchCMPPreset() throws {
-        let names = ["halfcheetah": CMPPreset.halfCheetah, "pendulum": .pendulum, "hopper": .hopper,
-                     "walker2d": .walker2d, "invertedpendulum": .invertedPendulum,
-                     "inverteddoublependulum": .invertedDoublePendulum]
-        for (task, preset) in names {
-            let c = try cmp(ConfigurationLoader.loadPreset("cmp-\(task)"))
-            let expected = try ConfigurationLoader.loadAny(
-                yaml: ConfigurationLoader.yaml(CMPExperimentConfiguration(preset: preset)))
-            #expect(AnyExperimentConfiguration.cmp(c) == expected, "cmp-\(task)")
-            var core = c.cmpConfiguration
-            core.teacher.varianceInitialLogStd = preset.configuration.teacher.varianceInitialLogStd
-            #expect(core == preset.configuration, "cmp-\(task)")
-        }
     }
 
     @Test func invalidCMPSettingsNameTheKey() throws {
@@ -164,9 +149,7 @@ import Testing
         options.showProgress = false
         options.handleSignals = false
         #expect(throws: CheckpointStateError.self) {
-            try TrainingSession.run(try smallRun("cmp", steps: 600), options: options) {
-                try GymnasiumTrainingEnvironment(id: $0)
-            }
+            try TrainingSession.run(try smallRun("cmp", steps: 600), options: options)
         }
     }
 }

@@ -3,7 +3,7 @@ import MetaExploreAlgorithms
 import Testing
 
 @Test func td3PaperPresetMatchesPaperDefaults() throws {
-    guard case .td3(let c) = try ConfigurationLoader.loadPreset("td3-paper") else {
+    guard let c = (try Experiments.configuration(preset: "td3-paper")).typed(TD3Configuration.self) else {
         Issue.record("td3-paper is not a TD3 configuration"); return
     }
     #expect(c == TD3Configuration.paper)
@@ -12,22 +12,29 @@ import Testing
 }
 
 @Test func everyPresetLoadsAndRoundTripsThroughYAML() throws {
-    #expect(Presets.names.count >= 3)
-    for name in Presets.names {
-        let config = try ConfigurationLoader.loadPreset(name)
-        let text = try ConfigurationLoader.yaml(config)
-        #expect(try ConfigurationLoader.loadAny(yaml: text) == config, "preset \(name)")
+    #expect((try Experiments.registry.presets.names()).count >= 3)
+    for name in (try Experiments.registry.presets.names()) {
+        let config = try Experiments.configuration(preset: name)
+        let text = try config.yaml()
+        #expect(try Experiments.registry.load(yaml: text) == config, "preset \(name)")
     }
 }
 
-@Test func embeddedPresetsEqualTheFiles() throws {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    let dir = root.appendingPathComponent("presets")
-    let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".yaml") }
-    #expect(Set(files.map { String($0.dropLast(5)) }) == Set(Presets.names))
-    for file in files {
-        let text = try String(contentsOf: dir.appendingPathComponent(file), encoding: .utf8)
-        #expect(try Presets.yaml(named: file) == text, "presets/\(file) differs from the embedded copy")
+/// Presets live once, as YAML files shipped with the package, and state only what differs from their family's
+/// defaults (besides `algorithm` and `environment`): every other key they set changes a default.
+@Test func presetsStateOnlyWhatDiffersFromTheDefaults() throws {
+    let registry = Experiments.registry
+    let files = try registry.presets.files()
+    #expect(files.count >= 20)
+    for (name, url) in files {
+        let text = try String(contentsOf: url, encoding: .utf8)
+        let config = try registry.configuration(preset: name)
+        let defaults = try registry.configuration(algorithm: config.algorithm)
+        let stated = try ConfigurationLoader.keys(text).subtracting(["algorithm", "environment"])
+        let differing = Set(try ConfigurationLoader.differences(try defaults.yaml(), try config.yaml()).map(\.key))
+        #expect(stated.isSubset(of: differing), "\(name) restates defaults: \(stated.subtracting(differing).sorted())")
+        // The folder is named after the family that runs the preset.
+        #expect(url.deletingLastPathComponent().lastPathComponent == config.family.name, "\(name)")
     }
 }
 
@@ -37,16 +44,16 @@ import Testing
     learner:
       tau: 0.05
     """
-    let c = try ConfigurationLoader.load(DDPGConfiguration.self, yaml: yaml,
+    let c = try ConfigurationLoader.load(DDPGConfiguration.self, defaults: DDPGConfiguration(), yaml: yaml,
                                          overrides: ["learner.actorLearningRate=3e-4", "agent.noise=gaussian",
                                                      "learner.hiddenSizes=[32, 16]", "run.seed=7",
                                                      "learner.gradientClipNorm=10"])
     #expect(c.learner.tau == 0.05)
     #expect(c.learner.actorLearningRate == 3e-4)
-    #expect(c.learner.criticLearningRate == DDPGConfiguration.defaults.learner.criticLearningRate)
+    #expect(c.learner.criticLearningRate == DDPGConfiguration().learner.criticLearningRate)
     #expect(c.agent.noise == .gaussian && c.learner.hiddenSizes == [32, 16] && c.run.seed == 7)
     #expect(c.learner.gradientClipNorm == 10)
-    guard case .td3(let t) = try ConfigurationLoader.loadPreset("td3-paper", overrides: ["environment=Hopper-v5"]) else {
+    guard let t = (try Experiments.configuration(preset: "td3-paper", overrides: ["environment=Hopper-v5"])).typed(TD3Configuration.self) else {
         Issue.record("not TD3"); return
     }
     #expect(t.environment == "Hopper-v5")
@@ -55,7 +62,7 @@ import Testing
 private func expectError(_ expected: ConfigurationError, yaml: String? = nil, overrides: [String] = [],
                          sourceLocation: SourceLocation = #_sourceLocation) {
     do {
-        _ = try ConfigurationLoader.load(DDPGConfiguration.self, yaml: yaml, overrides: overrides)
+        _ = try ConfigurationLoader.load(DDPGConfiguration.self, defaults: DDPGConfiguration(), yaml: yaml, overrides: overrides)
         Issue.record("expected \(expected)", sourceLocation: sourceLocation)
     } catch let error as ConfigurationError {
         #expect(error == expected, sourceLocation: sourceLocation)
@@ -76,8 +83,8 @@ private func expectError(_ expected: ConfigurationError, yaml: String? = nil, ov
     expectError(.invalidValue(key: "agent.batchSize", message: "expected an integer"), overrides: ["agent.batchSize=many"])
     expectError(.badOverride("learner.tau"), overrides: ["learner.tau"])
     expectError(.invalidValue(key: "learner", message: "expected a mapping of keys"), overrides: ["learner=3"])
-    #expect(throws: ConfigurationError.self) { try ConfigurationLoader.loadAny(yaml: "algorithm: ppo\n") }
-    #expect(throws: ConfigurationError.self) { try ConfigurationLoader.loadPreset("nope") }
+    #expect(throws: ConfigurationError.self) { try Experiments.registry.load(yaml: "algorithm: ppo\n") }
+    #expect(throws: ConfigurationError.self) { try Experiments.configuration(preset: "nope") }
     let message = ConfigurationError.unknownKey("learner.learningRate").description
     #expect(message.contains("learner.learningRate"))
 }
@@ -88,7 +95,7 @@ private func expectError(_ expected: ConfigurationError, yaml: String? = nil, ov
     #expect(text.contains("  policyDelay: 2\n") && text.contains("  tau: 0.005\n") && text.contains("  gamma: 0.99\n"))
     #expect(text.contains("  hiddenSizes: [400, 300]\n") && text.contains("  observationClip: 5.0\n"))
     do {
-        _ = try ConfigurationLoader.load(DDPGConfiguration.self, yaml: nil, overrides: ["agent.noise=loud"])
+        _ = try ConfigurationLoader.load(DDPGConfiguration.self, defaults: DDPGConfiguration(), yaml: nil, overrides: ["agent.noise=loud"])
         Issue.record("bad enum accepted")
     } catch let ConfigurationError.invalidValue(key, message) {
         #expect(key == "agent.noise", "\(message)")

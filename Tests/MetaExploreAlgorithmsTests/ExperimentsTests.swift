@@ -13,7 +13,7 @@ import Testing
     }
 
     @Test func configurationErrorsNameTheProblemBeforeAnyWork() throws {
-        #expect(throws: ConfigurationError.unknownAlgorithm("sac")) { try Experiments.configuration(algorithm: "sac") }
+        #expect(throws: ConfigurationError.unknownAlgorithm("sac", available: Experiments.algorithms)) { try Experiments.configuration(algorithm: "sac") }
         #expect(throws: ConfigurationError.self) { try Experiments.configuration(overrides: ["agent.batchSize=0"]) }
         #expect(throws: ConfigurationError.self) { try Experiments.configuration(overrides: ["learner.actorLearningRate=-1"]) }
         #expect(throws: ConfigurationError.self) { try Experiments.configuration(overrides: ["agent.bogus=1"]) }

@@ -13,7 +13,7 @@ import Testing
     }
 
     func meta(_ config: AnyExperimentConfiguration) throws -> MetaPolicyGradientExperimentConfiguration {
-        guard case .meta(let c) = config else { throw CheckpointStateError.incompatible("not a meta configuration") }
+        guard let c = config.typed(MetaPolicyGradientExperimentConfiguration.self) else { throw CheckpointStateError.incompatible("not a meta configuration") }
         return c
     }
 
@@ -25,32 +25,8 @@ import Testing
         #expect(td3.student == .td3 && td3.td3.policyDelay == 3)
         // The YAML round trip keeps the algorithm name.
         let c = try Experiments.configuration(preset: "meta-hopper", overrides: ["algorithm=meta-variance"])
-        #expect(try ConfigurationLoader.loadAny(yaml: ConfigurationLoader.yaml(c)) == c)
+        #expect(try Experiments.registry.load(yaml: c.yaml()) == c)
         #expect(c.algorithm == "meta-variance")
-    }
-
-    @Test func presetsMatchThePaperSettings() throws {
-        let names = ["pendulum": MetaPolicyGradientPreset.pendulum, "invertedpendulum": .invertedPendulum,
-                     "inverteddoublependulum": .invertedDoublePendulum, "hopper": .hopper, "halfcheetah": .halfCheetah,
-                     "reacher": .reacher]
-        for (task, preset) in names {
-            let c = try meta(ConfigurationLoader.loadPreset("meta-\(task)"))
-            // Through YAML like every loaded configuration (YAML keeps 15 significant digits of a default such as
-            // log 0.2).
-            let expected = try ConfigurationLoader.loadAny(
-                yaml: ConfigurationLoader.yaml(MetaPolicyGradientExperimentConfiguration(preset: preset)))
-            #expect(AnyExperimentConfiguration.meta(c) == expected, "meta-\(task)")
-            var core = c.metaConfiguration
-            core.teacher.varianceInitialLogStd = preset.configuration.teacher.varianceInitialLogStd
-            #expect(core == preset.configuration, "meta-\(task)")
-            guard case .ddpg(let d) = try ConfigurationLoader.loadPreset("ddpg-paper-\(task)") else {
-                Issue.record("ddpg-paper-\(task) is not DDPG"); continue
-            }
-            #expect(d.environment == c.environment && d.run == c.run && d.learner == c.learner, "ddpg-paper-\(task)")
-        }
-        let cheetah = try meta(ConfigurationLoader.loadPreset("meta-halfcheetah")).meta
-        #expect(cheetah.explorationSteps == 1000 && cheetah.evaluationSteps == 2000 && cheetah.studentTrainingSteps == 500
-                && cheetah.teacherSteps == 100)
     }
 
     @Test func invalidMetaSettingsNameTheKey() throws {
@@ -76,7 +52,7 @@ import Testing
         #expect(key(["td3.policyDelay=0"]) == "td3.policyDelay")
         #expect(key(["meta.bogus=1"]) == "meta.bogus")
         #expect(key(["meta.exerciseSteps=5", "meta.teacher.subsampleSize=10"]) == nil)
-        #expect(throws: ConfigurationError.unknownAlgorithm("meta-sac")) { try Experiments.configuration(algorithm: "meta-sac") }
+        #expect(throws: ConfigurationError.unknownAlgorithm("meta-sac", available: Experiments.algorithms)) { try Experiments.configuration(algorithm: "meta-sac") }
     }
 
     func smallRun(_ algorithm: String, student: String = "ddpg", steps: Int, seed: UInt64 = 3,
@@ -168,7 +144,7 @@ import Testing
         var options = TrainingSessionOptions(checkpointSink: straight)
         options.showProgress = false
         options.handleSignals = false
-        try TrainingSession.run(config, options: options) { try GymnasiumTrainingEnvironment(id: $0) }
+        try TrainingSession.run(config, options: options) 
 
         let stop = StopRequest()
         let stopping = StopAtFirstCheckpoint(stop: stop)
@@ -176,7 +152,7 @@ import Testing
         first.stop = stop
         first.showProgress = false
         first.handleSignals = false
-        let summary = try TrainingSession.run(config, options: first) { try GymnasiumTrainingEnvironment(id: $0) }
+        let summary = try TrainingSession.run(config, options: first) 
         #expect(summary.interruption == "test" && summary.steps == 800)
         #expect(stopping.states.map(\.0) == [.periodic, .interrupted])
 
@@ -184,7 +160,7 @@ import Testing
         var again = TrainingSessionOptions(checkpointSink: resumed, resumeFrom: stopping.states.last!.2)
         again.showProgress = false
         again.handleSignals = false
-        let rest = try TrainingSession.run(config, options: again) { try GymnasiumTrainingEnvironment(id: $0) }
+        let rest = try TrainingSession.run(config, options: again) 
         #expect(rest.steps == 1400 && rest.interruption == nil)
         let a = straight.latest!, b = resumed.latest!
         #expect(a.tensors.map(\.name) == b.tensors.map(\.name))

@@ -60,8 +60,8 @@ import Testing
         let given = try String(contentsOf: fixture.appendingPathComponent("config.yaml"), encoding: .utf8)
         let written = try String(contentsOf: folder.appendingPathComponent("config.yaml"), encoding: .utf8)
         #expect(written.contains("seed: 7\n"), "\(written)")
-        let fromGiven = try Experiments.configuration(file: fixture.appendingPathComponent("config.yaml"))
-        let fromWritten = try Experiments.configuration(file: folder.appendingPathComponent("config.yaml"))
+        let fromGiven = try FamilyRegistry.builtIn.configuration(file: fixture.appendingPathComponent("config.yaml"))
+        let fromWritten = try FamilyRegistry.builtIn.configuration(file: folder.appendingPathComponent("config.yaml"))
         #expect(fromGiven == fromWritten, "written:\n\(written)\ngiven:\n\(given)")
     }
 }

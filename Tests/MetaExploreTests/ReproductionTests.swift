@@ -31,22 +31,25 @@ import Testing
                         }
                         i += 2
                     }
-                    let config = try Experiments.configuration(algorithm: algo, preset: preset, overrides: overrides)
+                    let config = try FamilyRegistry.builtIn.configuration(algorithm: algo, preset: preset, overrides: overrides)
                     // `label` is the algorithm name, with CMP's β: cmp-0, cmp-1.
                     #expect(config.label == algorithm, "\(plan.name): \(algorithm) on \(env)")
-                    #expect(TrainingSession.environmentName(config) == env, "\(plan.name): \(algorithm) on \(env)")
+                    #expect(config.environment == env, "\(plan.name): \(algorithm) on \(env)")
                 }
             }
         }
     }
 
-    /// cmp-2019 runs every method at the CMPPreset budget and settings (L2Explore with its own teacher-step count),
-    /// DDPG at the same budget; cmp-2019-nested-metaq the same CMP runs with Algorithm 1's Q̂ nesting.
+    /// cmp-2019 runs every method at the `cmp-<task>` preset's budget and settings (L2Explore with its own
+    /// teacher-step count: 100 on the 1000-step tasks, 1 elsewhere), DDPG at the same budget; cmp-2019-nested-metaq
+    /// the same CMP runs with Algorithm 1's Q̂ nesting.
     @Test(arguments: [("cmp-2019", MetaQSchedule.perIteration), ("cmp-2019-nested-metaq", .perTeacherUpdate)])
     func cmpPlanMatchesTheCMPPresets(name: String, schedule: MetaQSchedule) throws {
+        let registry = FamilyRegistry.builtIn
         let plan = try #require(Reproduction.plans[name])
         for env in plan.environments {
-            let preset = try #require(CMPPreset.named(env))
+            let presetName = "cmp-" + env.split(separator: "-")[0].lowercased()
+            let preset = try #require(registry.configuration(preset: presetName).typed(CMPExperimentConfiguration.self))
             for (algorithm, variant) in [("cmp-0", CMPVariant.cmp(beta: 0)), ("cmp-1", .cmp(beta: 1)), ("ma2c", .ma2c),
                                          ("l2explore", .l2explore)] where plan.algorithms.contains(algorithm) {
                 let args = plan.trainArguments(algorithm, env, 2)
@@ -55,20 +58,21 @@ import Testing
                     if args[i] == "--set" { overrides.append(args[i + 1]) } else { algo = args[i + 1] }
                 }
                 let preset2 = args[args.firstIndex(of: "--preset")! + 1]
-                guard case .cmp(let c) = try Experiments.configuration(algorithm: algo, preset: preset2,
-                                                                       overrides: overrides) else {
+                let resolved = try registry.configuration(algorithm: algo, preset: preset2, overrides: overrides)
+                guard let c = resolved.typed(CMPExperimentConfiguration.self) else {
                     Issue.record("\(algorithm) is not a CMP configuration"); continue
                 }
-                var core = c.cmpConfiguration
-                core.teacher.varianceInitialLogStd = preset.configuration.teacher.varianceInitialLogStd
-                var expected = preset.with(variant: variant).configuration
+                var expected = preset.cmpConfiguration
+                expected.variant = variant
+                if case .cmp(let beta) = variant { expected.beta = beta }
+                if variant == .l2explore { expected.teacherUpdates = expected.explorationSteps == 1000 ? 100 : 1 }
                 expected.metaQ.schedule = schedule
-                #expect(core == expected, "\(algorithm) on \(env)")
+                #expect(c.cmpConfiguration == expected, "\(algorithm) on \(env)")
             }
             guard plan.algorithms.contains("ddpg") else { continue }
             let ddpg = plan.trainArguments("ddpg", env, 2)
-            let config = try Experiments.configuration(preset: ddpg[1], overrides: [])
-            #expect(config.run.totalSteps == preset.configuration.totalSteps, "ddpg on \(env)")
+            let config = try registry.configuration(preset: ddpg[1], overrides: [])
+            #expect(config.run.totalSteps == preset.run.totalSteps, "ddpg on \(env)")
         }
     }
 

@@ -9,8 +9,8 @@ import Testing
                  fill: (StateVisitationRecorder) -> Void) throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("me-visit-run-\(UUID().uuidString)")
         let run = try RunDirectory(url: url)
-        let config = try Experiments.configuration(preset: preset, overrides: ["environment=\(environment)"])
-        try run.writeConfiguration(yaml: try ConfigurationLoader.yaml(config))
+        let config = try FamilyRegistry.builtIn.configuration(preset: preset, overrides: ["environment=\(environment)"])
+        try run.writeConfiguration(yaml: try config.yaml())
         let recorder = StateVisitationRecorder(window: 400, observationSize: size)
         fill(recorder)
         try recorder.write(to: run.visitationURL, metadata: [:])

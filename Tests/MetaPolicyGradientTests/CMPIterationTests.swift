@@ -223,31 +223,28 @@ import Testing
         #expect(m.variant == .meta && m.explorationSteps == 100 && m.teacherSteps == 50)
     }
 
-    @Test func presetsOfTheSixTasks() {
+    @Test func presetsOfTheSixTasks() throws {
         let expected: [(String, Int, Int, Int, Int)] = [
             ("HalfCheetah-v5", 1000, 2000, 500, 500), ("Pendulum-v1", 100, 200, 50, 50),
             ("Hopper-v5", 100, 200, 50, 50), ("Walker2d-v5", 100, 200, 50, 50),
             ("InvertedPendulum-v5", 1000, 2000, 500, 500), ("InvertedDoublePendulum-v5", 100, 200, 50, 50),
         ]
-        #expect(CMPPreset.all.count == 6)
         for (id, e, v, s, t) in expected {
-            guard let c = CMPPreset.named(id)?.configuration else {
-                Issue.record("no preset \(id)")
-                continue
-            }
+            let name = "cmp-" + id.split(separator: "-")[0].lowercased()
+            let resolved = try FamilyRegistry.builtIn.configuration(preset: name)
+            let experiment = try #require(resolved.typed(CMPExperimentConfiguration.self), "\(name)")
+            let c = experiment.cmpConfiguration
+            #expect(experiment.environment == id && c.variant == .cmp(beta: 1), "\(name)")
             #expect(c.explorationSteps == e && c.evaluationSteps == v && c.studentTrainingSteps == s, "\(id)")
             #expect(c.teacherUpdates == t && c.metaQ.updates == 5, "\(id)")
             #expect(Registry.ids.contains(id))
         }
-        #expect(CMPPreset.halfCheetah.with(variant: .l2explore).configuration.teacherUpdates == 100)
-        #expect(CMPPreset.pendulum.with(variant: .l2explore).configuration.teacherUpdates == 1)
-        #expect(CMPPreset.pendulum.with(variant: .ma2c).configuration.teacherUpdates == 50)
     }
 
     @Test func configurationRoundTripsThroughJSON() throws {
         for variant in [CMPVariant.cmp(beta: 0.5), .ma2c, .l2explore] {
-            var c = CMPPreset.halfCheetah.configuration
-            c.variant = variant
+            var c = CMPConfiguration(variant: variant, totalSteps: 1_500_000)
+            c.explorationSteps = 1000
             c.metaQ.targetForm = .forwardTD
             c.metaQ.reduction = .mean
             c.metaQ.schedule = .perTeacherUpdate

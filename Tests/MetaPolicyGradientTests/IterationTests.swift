@@ -166,7 +166,7 @@ import Testing
         #expect(c.environmentStepsPerIteration == 300)
     }
 
-    @Test func presetsOfTheSixTasks() {
+    @Test func presetsOfTheSixTasks() throws {
         let expected: [(String, Int, Int, Int, Int, Int)] = [
             ("Pendulum-v1", 100, 200, 50, 1, 900_000),
             ("InvertedPendulum-v5", 1000, 2000, 500, 100, 1_500_000),
@@ -175,21 +175,23 @@ import Testing
             ("HalfCheetah-v5", 1000, 2000, 500, 100, 1_500_000),
             ("Reacher-v5", 100, 200, 50, 1, 700_000),
         ]
-        #expect(MetaPolicyGradientPreset.all.count == 6)
         for (id, e, v, s, t, total) in expected {
-            let p = MetaPolicyGradientPreset.named(id)
-            #expect(p != nil, "\(id)")
-            guard let c = p?.configuration else { continue }
+            let name = "meta-" + id.split(separator: "-")[0].lowercased()
+            let resolved = try FamilyRegistry.builtIn.configuration(preset: name)
+            let experiment = try #require(resolved.typed(MetaPolicyGradientExperimentConfiguration.self), "\(name)")
+            let c = experiment.metaConfiguration
+            #expect(experiment.environment == id, "\(name)")
             #expect(c.explorationSteps == e && c.evaluationSteps == v && c.studentTrainingSteps == s, "\(id)")
             #expect(c.teacherSteps == t && c.totalSteps == total, "\(id)")
             #expect(Registry.ids.contains(id))
         }
-        #expect(MetaPolicyGradientPreset.hopper.with(variant: .metaState).configuration.variant == .metaState)
+        let state = try FamilyRegistry.builtIn.configuration(algorithm: "meta-state", preset: "meta-hopper")
+        #expect(state.typed(MetaPolicyGradientExperimentConfiguration.self)?.metaConfiguration.variant == .metaState)
     }
 
     @Test func configurationRoundTripsThroughJSON() throws {
-        var c = MetaPolicyGradientPreset.halfCheetah.configuration
-        c.variant = .metaVariance
+        var c = MetaPolicyGradientConfiguration(variant: .metaVariance, totalSteps: 1_500_000)
+        c.explorationSteps = 1000
         c.teacher.useBaseline = true
         c.teacher.features.residualChange = .absolute
         let decoded = try JSONDecoder().decode(MetaPolicyGradientConfiguration.self, from: JSONEncoder().encode(c))

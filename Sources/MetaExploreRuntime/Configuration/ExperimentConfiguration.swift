@@ -1,0 +1,59 @@
+/// A complete, typed experiment configuration of one algorithm family, read from YAML by `ConfigurationLoader`.
+///
+/// Each setting is declared once, as a stored property with its default (the family's `defaults(algorithm:)` may
+/// change defaults per algorithm name); the YAML keys are the property names. Presets state only what differs from
+/// those defaults.
+public protocol ExperimentConfiguration: Codable, Equatable, Sendable {
+    /// The value of the `algorithm` key (one of the family's names).
+    var algorithm: String { get }
+    /// The environment id (`HalfCheetah-v5`).
+    var environment: String { get }
+    /// Budget, evaluation, logging, checkpoints, seed.
+    var run: RunSettings { get }
+    /// Dotted keys that are optional (absent from the defaults when unset) but allowed in files.
+    static var optionalKeys: Set<String> { get }
+    /// Throws `ConfigurationError.invalidValue` naming the first bad key.
+    func validate() throws
+}
+
+extension ExperimentConfiguration {
+    /// Compares with a configuration of any type (false when the types differ).
+    public func isEqual(to other: any ExperimentConfiguration) -> Bool {
+        guard let other = other as? Self else { return false }
+        return self == other
+    }
+}
+
+/// Run-level settings every family shares: length, evaluation, checkpoints, seed.
+public struct RunSettings: Codable, Equatable, Sendable {
+    public var totalSteps: Int = 1_000_000
+    /// Evaluate the deterministic policy every `evalInterval` environment steps.
+    public var evalInterval: Int = 5000
+    public var evalEpisodes: Int = 10
+    /// Write a checkpoint every `checkpointInterval` steps (0: only at the end and on interruption).
+    public var checkpointInterval: Int = 50_000
+    /// Write a progress record every `logInterval` steps (besides every evaluation).
+    public var logInterval: Int = 1000
+    public var seed: UInt64 = 0
+    /// Keep the first and the latest `visitationWindow` states of each acting policy and write them to
+    /// `visitation.safetensors` in the run folder, for `metaexplore visitation`. 0: off.
+    public var visitationWindow: Int = 0
+
+    public init() {}
+
+    /// Throws `ConfigurationError.invalidValue` naming the first bad `run.*` key.
+    public func validate() throws {
+        try requireSetting(totalSteps >= 1, "run.totalSteps", "must be at least 1, got \(totalSteps)")
+        try requireSetting(evalInterval >= 1, "run.evalInterval", "must be at least 1, got \(evalInterval)")
+        try requireSetting(evalEpisodes >= 0, "run.evalEpisodes", "must be ≥ 0, got \(evalEpisodes)")
+        try requireSetting(checkpointInterval >= 0, "run.checkpointInterval", "must be ≥ 0, got \(checkpointInterval)")
+        try requireSetting(logInterval >= 1, "run.logInterval", "must be at least 1, got \(logInterval)")
+        try requireSetting(visitationWindow >= 0, "run.visitationWindow", "must be ≥ 0, got \(visitationWindow)")
+    }
+}
+
+/// Throws `ConfigurationError.invalidValue(key:message:)` unless `condition` holds: the one validation primitive
+/// every family's `validate()` builds on.
+public func requireSetting(_ condition: Bool, _ key: String, _ message: @autoclosure () -> String) throws {
+    if !condition { throw ConfigurationError.invalidValue(key: key, message: message()) }
+}
