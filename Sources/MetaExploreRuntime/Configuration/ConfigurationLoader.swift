@@ -101,7 +101,8 @@ public enum ConfigurationLoader {
     static func readable(_ node: Node) -> Node {
         switch node {
         case .scalar(var scalar):
-            if scalar.style == .plain || scalar.style == .any, Int(scalar.string) == nil, let d = Double(scalar.string),
+            if scalar.style == .plain || scalar.style == .any, Int(scalar.string) == nil, UInt64(scalar.string) == nil,
+               let d = Double(scalar.string),
                d.isFinite {
                 scalar.string = "\(d)"
             }
