@@ -16,7 +16,7 @@ extension FamilyRegistry {
                 presets: PresetLibrary(candidates: PresetLibrary.standardCandidates(
                     bundle: "MetaExplore_MetaExploreAlgorithms",
                     sourceFolder: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Presets"))),
-                defaultPreset: "ddpg-pendulum")
+                defaultPreset: "ddpg-pendulum", benchmarkPreset: "ddpg-bench")
         } catch {
             // Unreachable: the list above has unique names (tested); a duplicate is a programming error.
             fatalError("FamilyRegistry.builtIn: \(error)")

@@ -14,7 +14,7 @@ struct Reproduce: ParsableCommand {
     @Option(help: "Training processes at once (default: the number of cores).") var parallel: Int?
     @Option(help: "Restrict the seeds, e.g. 0,1,2.") var seeds: String?
     @Option(help: "Restrict the environments, e.g. Pendulum-v1,Hopper-v5.") var envs: String?
-    @Option(help: "Restrict the algorithms, e.g. ma2c,cmp-1.") var algos: String?
+    @Option(help: "Restrict the plan's algorithms (comma-separated names as its table uses them).") var algos: String?
     @Option(name: .customLong("set"), help: "Extra setting for every run: key=value (repeatable).") var overrides: [String] = []
 
     func validate() throws {

@@ -7,11 +7,11 @@ struct Visitation: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Draw the state-visitation densities of runs early and late in training (Xu et al. 2018, Figure 4).",
         discussion: "Each run must have been trained with --set run.visitationWindow=N (the first and latest N states "
-            + "of every acting policy: teacher, student, or the behavior policy of DDPG/TD3). All runs' states are "
+            + "of every acting policy: teacher, student, or the behavior policy of an off-policy learner). All runs' states are "
             + "standardized and projected together onto their first two principal components. Writes the PNG and, "
             + "beside it, a Markdown summary (states, occupied cells, spread, teacher–student overlap).")
 
-    @Argument(help: "Run folders (same environment), e.g. a meta run and a ddpg run.") var runs: [String]
+    @Argument(help: "Run folders (same environment), e.g. a learned-exploration run and its baseline.") var runs: [String]
     @Option(help: "Output image (default: visitation-<environment>.png).") var out: String?
     @Option(help: "Histogram bins per axis.") var bins: Int = 60
 

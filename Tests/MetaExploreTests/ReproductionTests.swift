@@ -103,7 +103,12 @@ import Testing
         #expect(markdown.contains("| Pendulum-v1 | ddpg |") && markdown.contains("| 2 | ref |"))
         // The same-budget table: both runs' returns at the shorter run's last logged time.
         #expect(markdown.contains("Return at the same seconds") && markdown.contains("| Pendulum-v1 | "))
-        let budgetRow = markdown.split(separator: "\n").first { $0.hasPrefix("| Pendulum-v1 |") && $0.hasSuffix("| 2 |") && $0.contains("±") && !$0.contains("[") }
+        // n is 2 when both runs evaluated by the common time; a run that started late on a loaded machine may have
+        // its first evaluation after the other run's last one, and is then left out (n = 1).
+        let budgetRow = markdown.split(separator: "\n").first {
+            $0.hasPrefix("| Pendulum-v1 |") && ($0.hasSuffix("| 2 |") || $0.hasSuffix("| 1 |")) && $0.contains("±")
+                && !$0.contains("[")
+        }
         #expect(budgetRow != nil, "\(markdown)")
         // The threshold table: every evaluation of Pendulum is above −1e5, so both seeds reach it at their first.
         let crossing = markdown.split(separator: "\n").first { $0.hasPrefix("| Pendulum-v1 | -100000 | ddpg |") }

@@ -125,6 +125,23 @@ extension FamilyRegistry {
     }
 }
 
+extension Environment {
+    /// The environment's action box, after checking that it is a bounded Box of `actionSize` dimensions and that
+    /// observations have `observationSize` components (what a learner built for those sizes needs); `id` names the
+    /// environment in the error.
+    public func boundedActionBox(id: String, observationSize: Int, actionSize: Int) throws -> Box {
+        guard let box = actionSpace.box, box.isBounded else {
+            throw TrainingSetupError.unsupportedActionSpace(id, actionSpace.description)
+        }
+        guard observationSpace.count == observationSize && box.count == actionSize else {
+            throw TrainingSetupError.unsupportedActionSpace(
+                id, "\(box.description) with \(observationSpace.count) observations (the learner was built for "
+                    + "\(observationSize) observations and \(actionSize) actions)")
+        }
+        return box
+    }
+}
+
 /// Problems found while setting a run up, before any training step.
 public enum TrainingSetupError: Error, CustomStringConvertible, Equatable {
     case unsupportedActionSpace(String, String)

@@ -16,9 +16,12 @@ public struct FamilyRegistry: @unchecked Sendable {
     public let presets: PresetLibrary
     /// The preset a bare `metaexplore train` runs.
     public let defaultPreset: String
+    /// The preset `metaexplore bench train` times by default.
+    public let benchmarkPreset: String
 
     /// Registers `families`; algorithm names and family names must be unique.
-    public init(families: [any AlgorithmFamily.Type], presets: PresetLibrary, defaultPreset: String) throws {
+    public init(families: [any AlgorithmFamily.Type], presets: PresetLibrary, defaultPreset: String,
+                benchmarkPreset: String? = nil) throws {
         var names: Set<String> = [], familyNames: Set<String> = []
         for family in families {
             guard familyNames.insert(family.name).inserted else {
@@ -33,6 +36,7 @@ public struct FamilyRegistry: @unchecked Sendable {
         self.families = families
         self.presets = presets
         self.defaultPreset = defaultPreset
+        self.benchmarkPreset = benchmarkPreset ?? defaultPreset
     }
 
     /// Every algorithm with its one-line summary, in registration order.

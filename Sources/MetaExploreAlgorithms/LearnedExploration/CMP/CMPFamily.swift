@@ -52,13 +52,10 @@ public struct CMPExperimentConfiguration: ExperimentConfiguration {
         try validateLearnedExplorationAgent(agent, run: run, algorithm: algorithm, section: "cmp")
         let m = cmp
         try check(m.beta.isFinite && m.beta >= 0, "cmp.beta", "must be finite and ≥ 0, got \(m.beta)")
-        try check(m.explorationSteps >= 1, "cmp.explorationSteps", "must be at least 1, got \(m.explorationSteps)")
-        try check(m.evaluationSteps >= 1, "cmp.evaluationSteps", "must be at least 1, got \(m.evaluationSteps)")
-        try check(m.studentTrainingSteps >= 0, "cmp.studentTrainingSteps", "must be ≥ 0, got \(m.studentTrainingSteps)")
-        if let e = m.exerciseSteps { try check(e >= 0, "cmp.exerciseSteps", "must be ≥ 0, got \(e)") }
-        try check(m.exerciseBatchSize >= 1, "cmp.exerciseBatchSize", "must be at least 1, got \(m.exerciseBatchSize)")
+        try validateCycle(section: "cmp", explorationSteps: m.explorationSteps, evaluationSteps: m.evaluationSteps,
+                          studentTrainingSteps: m.studentTrainingSteps, exerciseSteps: m.exerciseSteps,
+                          exerciseBatchSize: m.exerciseBatchSize, cyclesPerEpoch: m.cyclesPerEpoch)
         try check(m.teacherUpdates >= 1, "cmp.teacherUpdates", "must be at least 1, got \(m.teacherUpdates)")
-        try check(m.cyclesPerEpoch >= 1, "cmp.cyclesPerEpoch", "must be at least 1, got \(m.cyclesPerEpoch)")
         try check(m.movingSumWindow >= 1, "cmp.movingSumWindow", "must be at least 1, got \(m.movingSumWindow)")
         if let d = m.advantageBaselineDecay {
             try check(d >= 0 && d < 1, "cmp.advantageBaselineDecay", "must lie in [0, 1), got \(d)")
@@ -104,22 +101,20 @@ public enum CMPFamily: AlgorithmFamily {
 
     public static func makeProcedure(_ c: Configuration, makeEnvironment: EnvironmentMaker) throws
         -> any TrainingProcedure {
-        let config = c.cmpConfiguration
-        let schedule = StudentSchedule(studentTrainingSteps: config.studentTrainingSteps,
-                                       cyclesPerEpoch: config.cyclesPerEpoch,
-                                       studentReturnSource: config.studentReturnSource)
-        return try makeLearnedExplorationProcedure(
-            student: c.student, ddpg: c.learner, td3: c.td3, agent: c.agent, run: c.run, environmentID: c.environment,
-            schedule: schedule, makeEnvironment: makeEnvironment, iteration: Builder(configuration: config))
-    }
-
-    struct Builder: ExplorationIterationBuilder {
-        let configuration: CMPConfiguration
-        func makeIteration<S: MetaStudentLearner>(student: S, rng: RandomStream,
-                                                  normalize: @escaping ([Double]) -> [Double]) -> any ExplorationIteration<S> {
-            CMPIteration(configuration: configuration, student: student, rng: rng, normalize: normalize)
-        }
+        try makeLearnedExplorationProcedure(c, makeEnvironment: makeEnvironment)
     }
 
     public static var plans: [ReproductionPlan] { CMPPlans.all }
+}
+
+extension CMPExperimentConfiguration: LearnedExplorationExperiment {
+    var studentSchedule: StudentSchedule {
+        StudentSchedule(studentTrainingSteps: cmp.studentTrainingSteps, cyclesPerEpoch: cmp.cyclesPerEpoch,
+                        studentReturnSource: cmp.studentReturnSource)
+    }
+
+    func makeIteration<S: MetaStudentLearner>(student: S, rng: RandomStream,
+                                              normalize: @escaping ([Double]) -> [Double]) -> any ExplorationIteration<S> {
+        CMPIteration(configuration: cmpConfiguration, student: student, rng: rng, normalize: normalize)
+    }
 }

@@ -67,14 +67,8 @@ public final class LearnedExplorationProcedure<S: MetaStudentLearner>: TrainingP
                 && lookaheadEnvironment !== evaluationEnvironment else {
             throw TrainingSetupError.unsupportedActionSpace(environmentID, "shared between roles (each needs its own instance)")
         }
-        guard let box = evaluationEnvironment.actionSpace.box, box.isBounded else {
-            throw TrainingSetupError.unsupportedActionSpace(environmentID, evaluationEnvironment.actionSpace.description)
-        }
-        guard explorationEnvironment.observationSpace.count == student.observationSize && box.count == student.actionSize else {
-            throw TrainingSetupError.unsupportedActionSpace(
-                environmentID, "\(box.description) (the student was built for \(student.observationSize) observations "
-                    + "and \(student.actionSize) actions)")
-        }
+        let box = try evaluationEnvironment.boundedActionBox(id: environmentID, observationSize: student.observationSize,
+                                                             actionSize: student.actionSize)
         self.student = student
         self.schedule = schedule
         self.evaluationEnvironment = evaluationEnvironment

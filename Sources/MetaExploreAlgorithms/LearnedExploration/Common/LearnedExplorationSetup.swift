@@ -40,29 +40,49 @@ protocol ExplorationIterationBuilder {
                                               normalize: @escaping ([Double]) -> [Double]) -> any ExplorationIteration<S>
 }
 
-/// A freshly initialized student of a learned-exploration run, its weights drawn from the run seed's "meta-student"
-/// stream (the same for every method, so Meta, CMP and MA2C runs of one seed start alike), and the procedure around
-/// the iteration `makeIteration` builds for it, on three fresh environments (exploration, look-ahead, evaluation).
-func makeLearnedExplorationProcedure(
-    student kind: StudentAlgorithm, ddpg: DDPGLearnerConfiguration, td3: TD3LearnerConfiguration,
-    agent: OffPolicyAgentSettings, run: RunSettings, environmentID: String, schedule: StudentSchedule,
-    makeEnvironment: EnvironmentMaker, iteration builder: some ExplorationIterationBuilder
-) throws -> any TrainingProcedure {
+/// What a learned-exploration family's experiment configuration offers the shared setup: the student, its
+/// settings, the agent section and the student-side schedule, and (as an `ExplorationIterationBuilder`) the method's
+/// iteration for a student of any type.
+protocol LearnedExplorationExperiment: ExperimentConfiguration, ExplorationIterationBuilder {
+    var student: StudentAlgorithm { get }
+    var learner: DDPGLearnerConfiguration { get }
+    var td3: TD3LearnerConfiguration { get }
+    var agent: OffPolicyAgentSettings { get }
+    var studentSchedule: StudentSchedule { get }
+}
+
+/// Validation of the iteration's step counts every learned-exploration method has (`section` is its key, e.g.
+/// `cmp`).
+func validateCycle(section: String, explorationSteps: Int, evaluationSteps: Int, studentTrainingSteps: Int,
+                   exerciseSteps: Int?, exerciseBatchSize: Int, cyclesPerEpoch: Int) throws {
+    try check(explorationSteps >= 1, section + ".explorationSteps", "must be at least 1, got \(explorationSteps)")
+    try check(evaluationSteps >= 1, section + ".evaluationSteps", "must be at least 1, got \(evaluationSteps)")
+    try check(studentTrainingSteps >= 0, section + ".studentTrainingSteps", "must be ≥ 0, got \(studentTrainingSteps)")
+    if let e = exerciseSteps { try check(e >= 0, section + ".exerciseSteps", "must be ≥ 0, got \(e)") }
+    try check(exerciseBatchSize >= 1, section + ".exerciseBatchSize", "must be at least 1, got \(exerciseBatchSize)")
+    try check(cyclesPerEpoch >= 1, section + ".cyclesPerEpoch", "must be at least 1, got \(cyclesPerEpoch)")
+}
+
+/// The procedure of a learned-exploration experiment on three fresh environments (exploration, evaluation,
+/// look-ahead): a freshly initialized student, its weights drawn from the run seed's "meta-student" stream (the same
+/// for every method, so Meta, CMP and MA2C runs of one seed start alike), and the method's iteration around it.
+func makeLearnedExplorationProcedure(_ c: some LearnedExplorationExperiment,
+                                     makeEnvironment: EnvironmentMaker) throws -> any TrainingProcedure {
     let exploration = try makeEnvironment(), evaluation = try makeEnvironment(), lookahead = try makeEnvironment()
-    var rng = RandomStream(seed: run.seed, stream: "meta-student").derived("network-init")
+    var rng = RandomStream(seed: c.run.seed, stream: "meta-student").derived("network-init")
     let obs = exploration.observationSpace.count, act = exploration.actionSpace.flatCount
     func procedure<S: MetaStudentLearner>(_ student: S) throws -> any TrainingProcedure {
         try LearnedExplorationProcedure(
-            student: student, schedule: schedule, settings: agent, explorationEnvironment: exploration,
-            lookaheadEnvironment: lookahead, evaluationEnvironment: evaluation, seed: run.seed,
-            visitationWindow: run.visitationWindow, environmentID: environmentID
+            student: student, schedule: c.studentSchedule, settings: c.agent, explorationEnvironment: exploration,
+            lookaheadEnvironment: lookahead, evaluationEnvironment: evaluation, seed: c.run.seed,
+            visitationWindow: c.run.visitationWindow, environmentID: c.environment
         ) { iterationRNG, normalize in
-            builder.makeIteration(student: student, rng: iterationRNG, normalize: normalize)
+            c.makeIteration(student: student, rng: iterationRNG, normalize: normalize)
         }
     }
-    switch kind {
-    case .ddpg: return try procedure(DDPGLearner(observationSize: obs, actionSize: act, configuration: ddpg, using: &rng))
-    case .td3: return try procedure(TD3Learner(observationSize: obs, actionSize: act, configuration: td3, using: &rng))
+    switch c.student {
+    case .ddpg: return try procedure(DDPGLearner(observationSize: obs, actionSize: act, configuration: c.learner, using: &rng))
+    case .td3: return try procedure(TD3Learner(observationSize: obs, actionSize: act, configuration: c.td3, using: &rng))
     }
 }
 

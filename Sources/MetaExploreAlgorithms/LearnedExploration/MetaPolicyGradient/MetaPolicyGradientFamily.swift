@@ -52,13 +52,10 @@ public struct MetaPolicyGradientExperimentConfiguration: ExperimentConfiguration
         try td3.validate(prefix: "td3")
         try validateLearnedExplorationAgent(agent, run: run, algorithm: algorithm, section: "meta")
         let m = meta
-        try check(m.explorationSteps >= 1, "meta.explorationSteps", "must be at least 1, got \(m.explorationSteps)")
-        try check(m.evaluationSteps >= 1, "meta.evaluationSteps", "must be at least 1, got \(m.evaluationSteps)")
-        try check(m.studentTrainingSteps >= 0, "meta.studentTrainingSteps", "must be ≥ 0, got \(m.studentTrainingSteps)")
-        if let e = m.exerciseSteps { try check(e >= 0, "meta.exerciseSteps", "must be ≥ 0, got \(e)") }
-        try check(m.exerciseBatchSize >= 1, "meta.exerciseBatchSize", "must be at least 1, got \(m.exerciseBatchSize)")
+        try validateCycle(section: "meta", explorationSteps: m.explorationSteps, evaluationSteps: m.evaluationSteps,
+                          studentTrainingSteps: m.studentTrainingSteps, exerciseSteps: m.exerciseSteps,
+                          exerciseBatchSize: m.exerciseBatchSize, cyclesPerEpoch: m.cyclesPerEpoch)
         try check(m.teacherSteps >= 1, "meta.teacherSteps", "must be at least 1, got \(m.teacherSteps)")
-        try check(m.cyclesPerEpoch >= 1, "meta.cyclesPerEpoch", "must be at least 1, got \(m.cyclesPerEpoch)")
         try m.teacher.validate(prefix: "meta.teacher")
     }
 }
@@ -89,22 +86,21 @@ public enum MetaPolicyGradientFamily: AlgorithmFamily {
 
     public static func makeProcedure(_ c: Configuration, makeEnvironment: EnvironmentMaker) throws
         -> any TrainingProcedure {
-        let config = c.metaConfiguration
-        let schedule = StudentSchedule(studentTrainingSteps: config.studentTrainingSteps,
-                                       cyclesPerEpoch: config.cyclesPerEpoch,
-                                       studentReturnSource: config.studentReturnSource)
-        return try makeLearnedExplorationProcedure(
-            student: c.student, ddpg: c.learner, td3: c.td3, agent: c.agent, run: c.run, environmentID: c.environment,
-            schedule: schedule, makeEnvironment: makeEnvironment, iteration: Builder(configuration: config))
-    }
-
-    struct Builder: ExplorationIterationBuilder {
-        let configuration: MetaPolicyGradientConfiguration
-        func makeIteration<S: MetaStudentLearner>(student: S, rng: RandomStream,
-                                                  normalize: @escaping ([Double]) -> [Double]) -> any ExplorationIteration<S> {
-            MetaPolicyGradientIteration(configuration: configuration, valueStudent: student, rng: rng, normalize: normalize)
-        }
+        try makeLearnedExplorationProcedure(c, makeEnvironment: makeEnvironment)
     }
 
     public static var plans: [ReproductionPlan] { MetaPolicyGradientPlans.all }
+}
+
+extension MetaPolicyGradientExperimentConfiguration: LearnedExplorationExperiment {
+    var studentSchedule: StudentSchedule {
+        StudentSchedule(studentTrainingSteps: meta.studentTrainingSteps, cyclesPerEpoch: meta.cyclesPerEpoch,
+                        studentReturnSource: meta.studentReturnSource)
+    }
+
+    func makeIteration<S: MetaStudentLearner>(student: S, rng: RandomStream,
+                                              normalize: @escaping ([Double]) -> [Double]) -> any ExplorationIteration<S> {
+        MetaPolicyGradientIteration(configuration: metaConfiguration, valueStudent: student, rng: rng,
+                                    normalize: normalize)
+    }
 }

@@ -33,14 +33,8 @@ public final class OffPolicyProcedure<Agent: OffPolicyAgent>: TrainingProcedure 
         guard environment !== evaluationEnvironment else {
             throw TrainingSetupError.unsupportedActionSpace(environmentID, "shared with evaluation (needs its own instance)")
         }
-        guard let box = environment.actionSpace.box, box.isBounded else {
-            throw TrainingSetupError.unsupportedActionSpace(environmentID, environment.actionSpace.description)
-        }
-        guard environment.observationSpace.count == agent.observationSize && box.count == agent.actionSize else {
-            throw TrainingSetupError.unsupportedActionSpace(
-                environmentID, "\(box.description) with \(environment.observationSpace.count) observations "
-                    + "(the agent was built for \(agent.observationSize) observations and \(agent.actionSize) actions)")
-        }
+        let box = try environment.boundedActionBox(id: environmentID, observationSize: agent.observationSize,
+                                                   actionSize: agent.actionSize)
         self.agent = agent
         self.environment = environment
         self.evaluationEnvironment = evaluationEnvironment
@@ -120,4 +114,28 @@ public final class OffPolicyProcedure<Agent: OffPolicyAgent>: TrainingProcedure 
     public func finish(runDirectory: RunDirectory?, step: Int) throws {
         try visitation?.write(into: runDirectory, step: step)
     }
+}
+
+/// What an off-policy family's configuration offers the shared setup.
+protocol OffPolicyExperiment: ExperimentConfiguration {
+    var agent: OffPolicyAgentSettings { get }
+}
+
+/// The off-policy procedure of a configuration on two fresh environments (training, evaluation), with the agent
+/// `makeAgent` builds for the environment's observation and action sizes.
+func makeOffPolicyProcedure<Agent: OffPolicyAgent>(
+    _ c: some OffPolicyExperiment, makeEnvironment: EnvironmentMaker, makeAgent: (_ observations: Int, _ actions: Int) -> Agent
+) throws -> any TrainingProcedure {
+    let env = try makeEnvironment(), evaluation = try makeEnvironment()
+    let agent = makeAgent(env.observationSpace.count, env.actionSpace.flatCount)
+    return try OffPolicyProcedure(agent: agent, environment: env, evaluationEnvironment: evaluation,
+                                  warmupSteps: c.agent.warmupSteps, updatesPerStep: c.agent.updatesPerStep,
+                                  seed: c.run.seed, visitationWindow: c.run.visitationWindow, environmentID: c.environment)
+}
+
+/// Settings that are valid but leave the policy untrained: a budget no longer than the random warm-up.
+func offPolicyWarnings(_ c: some OffPolicyExperiment) -> [String] {
+    guard c.run.totalSteps <= c.agent.warmupSteps else { return [] }
+    return ["run.totalSteps (\(c.run.totalSteps)) does not exceed agent.warmupSteps (\(c.agent.warmupSteps)): "
+            + "every step is a uniformly random action and the policy is never trained"]
 }

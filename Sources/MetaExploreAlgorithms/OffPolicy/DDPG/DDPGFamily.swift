@@ -2,7 +2,7 @@ import MetaExploreEnvironments
 import MetaExploreRandom
 
 /// DDPG as in OpenAI baselines (the student of Xu et al. 2018): learner hyper-parameters plus agent and run settings.
-public struct DDPGConfiguration: ExperimentConfiguration {
+public struct DDPGConfiguration: ExperimentConfiguration, OffPolicyExperiment {
     public var algorithm = "ddpg"
     public var environment = "Pendulum-v1"
     public var learner = DDPGLearnerConfiguration()
@@ -54,14 +54,12 @@ public enum DDPGFamily: AlgorithmFamily {
 
     public static func makeProcedure(_ c: DDPGConfiguration, makeEnvironment: EnvironmentMaker) throws
         -> any TrainingProcedure {
-        let env = try makeEnvironment(), evaluation = try makeEnvironment()
-        let agent = DDPGAgent(observationSize: env.observationSpace.count, actionSize: env.actionSpace.flatCount,
-                              learner: c.learner, settings: c.agent, seed: c.run.seed)
-        return try OffPolicyProcedure(agent: agent, environment: env, evaluationEnvironment: evaluation,
-                                      warmupSteps: c.agent.warmupSteps, updatesPerStep: c.agent.updatesPerStep,
-                                      seed: c.run.seed, visitationWindow: c.run.visitationWindow,
-                                      environmentID: c.environment)
+        try makeOffPolicyProcedure(c, makeEnvironment: makeEnvironment) { observations, actions in
+            DDPGAgent(observationSize: observations, actionSize: actions, learner: c.learner, settings: c.agent, seed: c.run.seed)
+        }
     }
+
+    public static func warnings(for c: DDPGConfiguration) -> [String] { offPolicyWarnings(c) }
 
     public static var plans: [ReproductionPlan] { [OffPolicyPlans.pendulumStudents] }
 }

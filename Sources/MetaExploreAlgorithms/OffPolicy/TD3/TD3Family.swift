@@ -2,7 +2,7 @@ import MetaExploreEnvironments
 import MetaExploreRandom
 
 /// TD3 (Fujimoto et al. 2018) with learner, agent and run settings.
-public struct TD3Configuration: ExperimentConfiguration {
+public struct TD3Configuration: ExperimentConfiguration, OffPolicyExperiment {
     public var algorithm = "td3"
     public var environment = "HalfCheetah-v5"
     public var learner = TD3LearnerConfiguration()
@@ -69,22 +69,14 @@ public enum TD3Family: AlgorithmFamily {
 
     public static func defaults(algorithm: String) -> TD3Configuration { .paper }
 
-    public static func warnings(for c: TD3Configuration) -> [String] {
-        guard c.run.totalSteps <= c.agent.warmupSteps else { return [] }
-        return ["run.totalSteps (\(c.run.totalSteps)) does not exceed agent.warmupSteps (\(c.agent.warmupSteps)): "
-                + "every step is a uniformly random action and the policy is never trained"]
-    }
-
     public static func makeProcedure(_ c: TD3Configuration, makeEnvironment: EnvironmentMaker) throws
         -> any TrainingProcedure {
-        let env = try makeEnvironment(), evaluation = try makeEnvironment()
-        let agent = TD3Agent(observationSize: env.observationSpace.count, actionSize: env.actionSpace.flatCount,
-                             learner: c.learner, settings: c.agent, seed: c.run.seed)
-        return try OffPolicyProcedure(agent: agent, environment: env, evaluationEnvironment: evaluation,
-                                      warmupSteps: c.agent.warmupSteps, updatesPerStep: c.agent.updatesPerStep,
-                                      seed: c.run.seed, visitationWindow: c.run.visitationWindow,
-                                      environmentID: c.environment)
+        try makeOffPolicyProcedure(c, makeEnvironment: makeEnvironment) { observations, actions in
+            TD3Agent(observationSize: observations, actionSize: actions, learner: c.learner, settings: c.agent, seed: c.run.seed)
+        }
     }
+
+    public static func warnings(for c: TD3Configuration) -> [String] { offPolicyWarnings(c) }
 
     public static var plans: [ReproductionPlan] { [OffPolicyPlans.td3MuJoCo] }
 }
