@@ -133,3 +133,32 @@ final class CountingProcedure: TrainingProcedure {
         #expect(throws: TrainingError.nonFinite(step: 40, what: "measured")) { try loop.run() }
     }
 }
+
+/// A two-action environment: learners that need a continuous box refuse it with a message naming the space.
+final class TwoDoors: Environment {
+    let observationSpace = Box.unbounded(2)
+    let actionSpace = Space.discrete(Discrete(2))
+    func reset(seed: UInt64?, options: [String: Double]) throws -> (observation: [Double], info: Info) { ([0, 0], Info()) }
+    func step(_ action: [Double]) throws -> StepResult { StepResult(observation: [0, 0], reward: 0, terminated: true, truncated: false) }
+}
+
+@Test func aDiscreteActionSpaceIsRefusedWhereABoxIsNeeded() {
+    #expect(throws: TrainingSetupError.self) {
+        _ = try TwoDoors().boundedActionBox(id: "TwoDoors", observationSize: 2, actionSize: 1)
+    }
+    do {
+        _ = try TwoDoors().boundedActionBox(id: "TwoDoors", observationSize: 2, actionSize: 1)
+    } catch {
+        #expect("\(error)".contains("TwoDoors") && "\(error)".contains("Discrete"), "\(error)")
+    }
+    #expect(throws: TrainingSetupError.self) {
+        _ = try GoalBox().boundedActionBox(id: "GoalBox", observationSize: 3, actionSize: 1)  // wrong sizes
+    }
+}
+
+final class GoalBox: Environment {
+    let observationSpace = Box.unbounded(2)
+    let actionSpace = Space.box(Box(low: [-1], high: [1]))
+    func reset(seed: UInt64?, options: [String: Double]) throws -> (observation: [Double], info: Info) { ([0, 0], Info()) }
+    func step(_ action: [Double]) throws -> StepResult { StepResult(observation: [0, 0], reward: 0, terminated: true, truncated: false) }
+}
