@@ -32,6 +32,8 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("set"), help: "Override a setting: key=value (repeatable).") var overrides: [String] = []
     @Option(help: "Run folder (default: runs/<algorithm>-<env>-seed<seed>-<time>).") var out: String?
     @Flag(help: "Continue the run in --out from its latest checkpoint.") var resume = false
+    @Option(help: "With --resume: the checkpoint to continue from (a file in <out>/checkpoints/, e.g. step-0000050000.safetensors), when latest is damaged.")
+    var from: String?
     @Flag(help: "No live progress line.") var quiet = false
 
     func validate() throws {
@@ -43,6 +45,7 @@ struct Train: ParsableCommand {
             }
         }
         if let steps, steps < 1 { throw ValidationError("--steps must be at least 1, got \(steps)") }
+        if from != nil && !resume { throw ValidationError("--from names the checkpoint a --resume continues from") }
     }
 
     func run() throws {
@@ -51,7 +54,7 @@ struct Train: ParsableCommand {
         let summary: TrainingSummary
         if resume {
             folder = URL(fileURLWithPath: out!)
-            summary = try registry.resume(in: folder, totalSteps: steps, preset: preset, overrides: overrides,
+            summary = try registry.resume(in: folder, totalSteps: steps, preset: preset, overrides: overrides, from: from,
                                           showProgress: !quiet)
         } else {
             var all: [String] = []

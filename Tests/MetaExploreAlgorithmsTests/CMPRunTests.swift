@@ -74,7 +74,8 @@ import Testing
         // Lines 2–3 draw 200 steps, then every iteration 100 (τ) + 200 (τ′): 200, 500, 800.
         #expect(summary.steps == 800)
         #expect(summary.updates == 20)
-        #expect(summary.evaluations.map(\.step) == [500])
+        // Evaluated when a cycle crosses a multiple of evalInterval (500), and at the end of the run (800).
+        #expect(summary.evaluations.map(\.step) == [500, 800])
         for file in ["config.yaml", "versions.json", "progress.csv", "progress.jsonl", "checkpoints/latest.safetensors",
                      "checkpoints/step-0000000800.safetensors"] {
             #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(file).path), "\(file)")

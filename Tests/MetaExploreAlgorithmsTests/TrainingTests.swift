@@ -143,9 +143,13 @@ func resumingFromACheckpointIsExact(noise: ExplorationNoiseType) throws {
         try trainer.run()
         Issue.record("a NaN reward did not stop the run")
     } catch let error as TrainingError {
-        guard case .nonFinite(let step, let what) = error else { return }
+        guard case .diverged(let step, let what, let lastCheckpoint) = error else {
+            Issue.record("expected a divergence, got \(error)")
+            return
+        }
         #expect(step >= 250 && step < 300, "detected at step \(step) (\(what))")
-        #expect(error.description.contains("not finite"))
+        #expect(lastCheckpoint == 200)
+        #expect(error.description.contains("not finite") && error.description.contains("checkpoint of step 200"))
     }
     #expect(sink.checkpoints.map(\.step) == [100, 200])
     #expect(firstNonFinite(sink.latest!.tensors) == nil)

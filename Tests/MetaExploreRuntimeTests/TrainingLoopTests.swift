@@ -130,7 +130,9 @@ final class CountingProcedure: TrainingProcedure {
         let procedure = CountingProcedure(stepsPerUnit: 10)
         procedure.nonFiniteAt = 40
         let loop = TrainingLoop(procedure: procedure, schedule: RunSchedule(totalSteps: 100, evalEpisodes: 0, seed: 1))
-        #expect(throws: TrainingError.nonFinite(step: 40, what: "measured")) { try loop.run() }
+        #expect(throws: TrainingError.diverged(step: 40, what: "measured", lastCheckpoint: nil)) { try loop.run() }
+        #expect(TrainingError.diverged(step: 40, what: "measured", lastCheckpoint: nil).description
+            .contains("no checkpoint was written before it"))
     }
 }
 

@@ -9,8 +9,10 @@ import Testing
 /// the run folder's `config.yaml` to name the same seed and decode to the same configuration (an incrementally
 /// rebuilt binary once wrote garbage seeds while every library-level test passed).
 ///
-/// If a deliberate numerical change (for example flush-to-zero arithmetic) alters these rows, re-record them in the
-/// same commit with `metaexplore train --config <fixture>/config.yaml --out <dir>` and say so in the commit message.
+/// If a deliberate change alters these rows, re-record them in the same commit with `metaexplore train --config
+/// <fixture>/config.yaml --out <dir>` and say so in the commit message. Re-recorded so far: the learned-exploration
+/// fixtures' last row gained `eval_return`/`eval_return_std` when every finished run began to end with an evaluation
+/// (their budgets are not multiples of `evalInterval`); every other value was unchanged.
 @Suite struct GoldenRowsTests {
     static let algorithms = ["ddpg", "td3", "meta", "meta-variance", "meta-state", "cmp", "ma2c", "l2explore"]
 

@@ -22,8 +22,25 @@ public final class RunDirectory {
 
     public init(url: URL) throws {
         self.url = url
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(at: checkpointsURL, withIntermediateDirectories: true)
+        try Self.prepareFolder(url)
+        try Self.prepareFolder(checkpointsURL)
+    }
+
+    /// Creates `folder` if needed; a path that is a file, or a folder that cannot be created or written, is a
+    /// `TrainingSetupError` naming it.
+    public static func prepareFolder(_ folder: URL) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw TrainingSetupError.notAFolder(folder.path) }
+        } else {
+            do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
+                throw TrainingSetupError.unwritableFolder(folder.path, (error as NSError).localizedFailureReason
+                                                            ?? "the folder cannot be created")
+            }
+        }
+        guard access(folder.path, W_OK) == 0 else {
+            throw TrainingSetupError.unwritableFolder(folder.path, "no permission to write there")
+        }
     }
 
     public var configurationURL: URL { url.appendingPathComponent("config.yaml") }
@@ -75,6 +92,45 @@ public final class RunDirectory {
         #else
         return "unknown"
         #endif
+    }
+
+    /// Cuts every record file back to `step` (a resumed run's checkpoint step): rows of `progress.csv` and
+    /// `progress.jsonl` logged after it, a torn last line, and TensorBoard events after it are removed (each file
+    /// rewritten atomically), so a run resumed after SIGKILL, a double Ctrl-C or a failed checkpoint write logs every
+    /// step once. Returns how many records were removed.
+    @discardableResult
+    public func truncateRecords(after step: Int) throws -> Int {
+        var removed = 0
+        func leadingStep(_ line: Substring, csv: Bool) -> Int? {
+            if csv { return Int(line.prefix { $0 != "," }) }
+            guard line.hasPrefix("{\"step\":") else { return nil }
+            return Int(line.dropFirst(8).prefix { $0.isNumber || $0 == "-" })
+        }
+        for (url, csv) in [(csvURL, true), (jsonLinesURL, false)] {
+            guard let text = try? String(contentsOf: url, encoding: .utf8) else { continue }
+            var kept: [Substring] = []
+            let complete = text.hasSuffix("\n") ? text[...] : text[..<(text.lastIndex(of: "\n").map { text.index(after: $0) } ?? text.startIndex)]
+            if complete.count < text.count { removed += 1 }
+            for (i, line) in complete.split(separator: "\n", omittingEmptySubsequences: false).dropLast().enumerated() {
+                if csv && i == 0 { kept.append(line); continue }  // header
+                if let s = leadingStep(line, csv: csv), s <= step { kept.append(line) } else { removed += 1 }
+            }
+            let body = kept.map { $0 + "\n" }.joined()
+            if body.count != text.count { try AtomicFile.write(body, to: url) }
+        }
+        let events = (try? FileManager.default.contentsOfDirectory(at: tensorBoardURL, includingPropertiesForKeys: nil)) ?? []
+        for url in events where url.lastPathComponent.hasPrefix("events.out.tfevents.") {
+            let bytes = [UInt8](try Data(contentsOf: url))
+            let records = TFRecord.parsePrefix(bytes)
+            let kept = records.filter { (EventEncoding.step(of: $0) ?? 0) <= Int64(step) }
+            removed += records.count - kept.count
+            if kept.count != records.count || TFRecord.frameLength(records) != bytes.count {
+                var data = Data()
+                for r in kept { data.append(TFRecord.frame(r)) }
+                try AtomicFile.write(data, to: url)
+            }
+        }
+        return removed
     }
 
     /// Opens the CSV, JSON Lines and TensorBoard writers with a fixed column set.

@@ -74,6 +74,26 @@ public enum TFRecord {
     }
 }
 
+extension TFRecord {
+    /// The records of `bytes` up to the first damaged or torn one (what survived an interrupted write).
+    public static func parsePrefix(_ bytes: [UInt8]) -> [[UInt8]] {
+        var records: [[UInt8]] = []
+        var i = 0
+        while i + 12 <= bytes.count {
+            let length = Int((0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[i + $1]) << (8 * UInt64($1)) })
+            let start = i + 12
+            guard length >= 0, length <= bytes.count, start + length + 4 <= bytes.count,
+                  let one = try? parse(Array(bytes[i..<(start + length + 4)])).first else { break }
+            records.append(one)
+            i = start + length + 4
+        }
+        return records
+    }
+
+    /// The size of `records` when framed.
+    static func frameLength(_ records: [[UInt8]]) -> Int { records.reduce(0) { $0 + $1.count + 16 } }
+}
+
 public enum TFRecordError: Error, Equatable {
     case truncated(offset: Int), badLengthCRC(offset: Int), badDataCRC(offset: Int)
 }
@@ -99,6 +119,37 @@ func littleEndianBytes<T: FixedWidthInteger>(_ v: T) -> [UInt8] {
 
 /// Protobuf wire encoding of the few messages TensorBoard needs.
 public enum EventEncoding {
+    /// The `step` field (2, varint) of an encoded `Event`, or nil when it has none.
+    public static func step(of event: [UInt8]) -> Int64? {
+        var i = 0
+        func varint() -> UInt64? {
+            var value: UInt64 = 0, shift: UInt64 = 0
+            while i < event.count {
+                let b = event[i]
+                i += 1
+                value |= UInt64(b & 0x7f) << shift
+                if b & 0x80 == 0 { return value }
+                shift += 7
+                if shift > 63 { return nil }
+            }
+            return nil
+        }
+        while i < event.count {
+            guard let key = varint() else { return nil }
+            switch (key >> 3, key & 7) {
+            case (2, 0): return varint().map { Int64(bitPattern: $0) }
+            case (_, 0): guard varint() != nil else { return nil }
+            case (_, 1): i += 8
+            case (_, 5): i += 4
+            case (_, 2):
+                guard let n = varint() else { return nil }
+                i += Int(n)
+            default: return nil
+            }
+        }
+        return nil
+    }
+
     static func varint(_ value: UInt64) -> [UInt8] {
         var v = value, out: [UInt8] = []
         repeat {

@@ -22,6 +22,9 @@ struct RunnerProgress {
         state.setDoubles("runner.recent_returns", recentReturns)
         state.setDoubles("runner.evaluation_steps", evaluations.map { Double($0.step) })
         state.setDoubles("runner.evaluation_means", evaluations.map(\.mean))
+        // Every evaluation's returns, so a resumed run's summary reports their spread and count.
+        state.setDoubles("runner.evaluation_counts", evaluations.map { Double($0.returns.count) })
+        state.setDoubles("runner.evaluation_returns", evaluations.flatMap(\.returns))
         state.set("runner.schedule.seed", seed)
         state.set(Self.wallTimeKey, wallTime)
         for (k, v) in extraMetadata { state.metadata[k] = v }
@@ -36,10 +39,19 @@ struct RunnerProgress {
         }
         let evalSteps = try state.doubles("runner.evaluation_steps")
         let evalMeans = try state.doubles("runner.evaluation_means")
+        var evaluations = zip(evalSteps, evalMeans).map { EvaluationResult(step: Int($0), returns: [$1]) }
+        if let counts = try? state.doubles("runner.evaluation_counts"), counts.count == evalSteps.count,
+           let all = try? state.doubles("runner.evaluation_returns"), Int(counts.reduce(0, +)) == all.count {
+            var offset = 0
+            for (i, c) in counts.enumerated() {
+                evaluations[i].returns = Array(all[offset..<(offset + Int(c))])
+                offset += Int(c)
+            }
+        }  // older checkpoints kept only the means
         return RunnerProgress(
             step: try state.value("runner.step"), episodes: try state.value("runner.episodes"),
             updates: try state.value("runner.updates"), recentReturns: try state.doubles("runner.recent_returns"),
-            evaluations: zip(evalSteps, evalMeans).map { EvaluationResult(step: Int($0), returns: [$1]) },
+            evaluations: evaluations,
             wallTime: state.metadata[wallTimeKey].flatMap(Double.init) ?? 0)  // absent from older checkpoints
     }
 }

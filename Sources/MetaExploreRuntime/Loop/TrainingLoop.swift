@@ -134,6 +134,8 @@ public final class TrainingLoop {
     private var logging = false
     private var clock = WallClock()
     private var checkpointDue = false
+    /// The step of the last checkpoint this run wrote or was restored from (named when training diverges).
+    private var lastCheckpointStep: Int?
 
     /// The columns every run logs, in order, after `step`.
     public static let commonColumns = ["episodes", "updates", "wall_time", "steps_per_second", "train_return",
@@ -175,7 +177,14 @@ public final class TrainingLoop {
         while step < schedule.totalSteps {
             if stop.isRequested && procedure.isAtCheckpointBoundary { break }
             let before = step
-            let report = try procedure.advance(step: step)
+            let report: UnitReport
+            do { report = try procedure.advance(step: step) } catch let error as EnvironmentError {
+                // A policy whose parameters diverged produces NaN actions: say so, rather than what the
+                // environment makes of them.
+                guard case .nonFiniteAction = error else { throw error }
+                throw TrainingError.diverged(step: step, what: "an action the policy computed (\(error))",
+                                             lastCheckpoint: lastCheckpointStep)
+            }
             step += report.steps
             updates += report.updates
             for episode in report.finishedEpisodes {
@@ -186,11 +195,17 @@ public final class TrainingLoop {
             }
             for (name, value) in report.measurements {
                 if latest.contains(name) { metrics.restart(name) }
-                try metrics.add(name, value, step: step)
+                do { try metrics.add(name, value, step: step) } catch TrainingError.nonFinite(let at, let what) {
+                    throw TrainingError.diverged(step: at, what: what, lastCheckpoint: lastCheckpointStep)
+                }
             }
 
+            // The last unit is evaluated too when it does not end on a multiple of evalInterval, so every finished
+            // run ends with an evaluation of its final policy.
+            let finalUnit = step >= schedule.totalSteps && !stop.isRequested
             var evaluated: EvaluationResult?
-            if schedule.evalEpisodes > 0 && Self.crossed(before, step, schedule.evalInterval) {
+            if schedule.evalEpisodes > 0
+                && (Self.crossed(before, step, schedule.evalInterval) || (finalUnit && evaluations.last?.step != step)) {
                 evaluated = try evaluate()
                 evaluations.append(evaluated!)
             }
@@ -228,7 +243,9 @@ public final class TrainingLoop {
     }
 
     private func checkParameters() throws {
-        if let what = procedure.firstNonFiniteParameter() { throw TrainingError.nonFinite(step: step, what: what) }
+        if let what = procedure.firstNonFiniteParameter() {
+            throw TrainingError.diverged(step: step, what: what, lastCheckpoint: lastCheckpointStep)
+        }
     }
 
     private func log(evaluation: EvaluationResult?, wallTime: Double, stepsPerSecond: Double) throws {
@@ -253,6 +270,7 @@ public final class TrainingLoop {
         guard let checkpointSink else { return }
         try checkParameters()
         try checkpointSink.writeCheckpoint(saveState(), step: step, reason: reason)
+        lastCheckpointStep = step
     }
 
     // MARK: - State
@@ -277,6 +295,7 @@ public final class TrainingLoop {
         (recentReturns, evaluations) = (saved.recentReturns, saved.evaluations)
         clock.restore(saved.wallTime)
         lastEpisodeLength = state.metadata["runner.last_episode_length"].flatMap { Int($0) }
+        lastCheckpointStep = step
         metrics = try MetricAccumulator(from: state, prefix: "runner.metrics.")
     }
 }
@@ -331,14 +350,24 @@ public struct TrainingSummary: Sendable {
 }
 
 public enum TrainingError: Error, CustomStringConvertible, Equatable {
-    /// A measurement or parameter became NaN or infinite; no checkpoint was written after it.
+    /// A measurement became NaN or infinite (what a procedure or accumulator reports; the loop turns it into
+    /// `diverged`, which names the last checkpoint).
     case nonFinite(step: Int, what: String)
+    /// Training diverged at `step`: `what` became NaN or infinite. No checkpoint was written after it; the last one
+    /// written (or restored from) is at `lastCheckpoint`, nil when there is none.
+    case diverged(step: Int, what: String, lastCheckpoint: Int?)
 
     public var description: String {
         switch self {
         case let .nonFinite(step, what):
-            return "training diverged at step \(step): \(what) is not finite (NaN or infinity); the run was stopped and "
-                + "the last checkpoint written before this step is the last good state"
+            return "training diverged at step \(step): \(what) is not finite (NaN or infinity)"
+        case let .diverged(step, what, lastCheckpoint):
+            let recovery = lastCheckpoint.map {
+                "the last good state is the checkpoint of step \($0) (resume with --resume, perhaps with a smaller "
+                    + "learning rate in a new run)"
+            } ?? "no checkpoint was written before it, so there is no state to resume from"
+            return "training diverged at step \(step): \(what) is not finite (NaN or infinity); the run was stopped "
+                + "and \(recovery)"
         }
     }
 }

@@ -14,12 +14,14 @@ extension FamilyRegistry {
     @discardableResult
     public func train(_ configuration: AnyExperimentConfiguration, in directory: URL, showProgress: Bool = true,
                       handleSignals: Bool = true) throws -> TrainingSummary {
+        _ = try Registry.spec(configuration.environment)  // an unknown id fails here, with suggestions
+        let lock = try RunLock(folder: directory)
+        defer { lock.release() }
         let fm = FileManager.default
         for name in ["config.yaml", "progress.csv", "checkpoints/latest.safetensors"]
         where fm.fileExists(atPath: directory.appendingPathComponent(name).path) {
             throw TrainingSetupError.runFolderInUse(directory.path)
         }
-        _ = try Registry.spec(configuration.environment)  // an unknown id fails here, with suggestions
         let store = try SafeTensorsCheckpointStore(directory: directory.appendingPathComponent("checkpoints"))
         var options = TrainingSessionOptions(outputDirectory: directory, checkpointSink: store)
         options.versions = Self.environmentVersions
@@ -32,11 +34,34 @@ extension FamilyRegistry {
     /// checking that today's code reads it as the run started (`ResumeError`), optionally with a raised budget.
     /// `overrides` and `preset` may restate the run's settings; any that differ from the stored ones are refused,
     /// naming the keys.
+    ///
+    /// The checkpoint is `checkpoints/latest.safetensors`, or `from` (a file name in `checkpoints/` or a path). A
+    /// damaged or missing `latest` is refused with the newest intact step file named, so the user can resume from
+    /// it knowingly; nothing is ever restored from a file whose checksums fail.
     public func resumableConfiguration(in directory: URL, totalSteps: Int? = nil, preset: String? = nil,
-                                       overrides: [String] = []) throws -> (AnyExperimentConfiguration, CheckpointState) {
-        let latest = directory.appendingPathComponent("checkpoints/latest.safetensors")
-        guard FileManager.default.fileExists(atPath: latest.path) else { throw TrainingSetupError.noCheckpoint(directory.path) }
-        let state = try SafeTensorsCheckpointStore.read(latest)
+                                       overrides: [String] = [], from: String? = nil)
+        throws -> (AnyExperimentConfiguration, CheckpointState) {
+        let checkpoints = directory.appendingPathComponent("checkpoints")
+        let store = SafeTensorsCheckpointStore.reader(directory: checkpoints)
+        let state: CheckpointState
+        if let from {
+            let url = from.contains("/") ? URL(fileURLWithPath: from) : checkpoints.appendingPathComponent(from)
+            guard FileManager.default.fileExists(atPath: url.path) else { throw TrainingSetupError.noCheckpoint(url.path) }
+            state = try SafeTensorsCheckpointStore.read(url)
+        } else {
+            let latest = store.latestURL
+            do {
+                guard FileManager.default.fileExists(atPath: latest.path) else {
+                    throw TrainingSetupError.noCheckpoint(directory.path)
+                }
+                state = try SafeTensorsCheckpointStore.read(latest)
+            } catch {
+                guard let intact = store.newestIntact() else { throw error }
+                throw ResumeError.latestUnusable(folder: directory.path, reason: "\(error)",
+                                                 intact: intact.url.lastPathComponent,
+                                                 step: (try? intact.state.value("runner.step", as: Int.self)) ?? -1)
+            }
+        }
         guard let stored = state.metadata[TrainingSession.configurationKey] else {
             throw CheckpointStateError.missingMetadata(TrainingSession.configurationKey)
         }
@@ -80,9 +105,15 @@ extension FamilyRegistry {
     /// equals an uninterrupted run's.
     @discardableResult
     public func resume(in directory: URL, totalSteps: Int? = nil, preset: String? = nil, overrides: [String] = [],
-                       showProgress: Bool = true, handleSignals: Bool = true) throws -> TrainingSummary {
+                       from: String? = nil, showProgress: Bool = true, handleSignals: Bool = true) throws -> TrainingSummary {
+        guard FileManager.default.fileExists(atPath: directory.path) else { throw TrainingSetupError.noCheckpoint(directory.path) }
+        let lock = try RunLock(folder: directory)
+        defer { lock.release() }
+        if let pid = lock.takenOver {
+            FileHandle.standardError.write(Data("note: taking over the run folder's lock from process \(pid), which has ended\n".utf8))
+        }
         let (config, state) = try resumableConfiguration(in: directory, totalSteps: totalSteps, preset: preset,
-                                                         overrides: overrides)
+                                                         overrides: overrides, from: from)
         let store = try SafeTensorsCheckpointStore(directory: directory.appendingPathComponent("checkpoints"))
         var options = TrainingSessionOptions(outputDirectory: directory, checkpointSink: store, resumeFrom: state)
         options.versions = Self.environmentVersions
@@ -147,6 +178,8 @@ public enum TrainingSetupError: Error, CustomStringConvertible, Equatable {
     case unsupportedActionSpace(String, String)
     case runFolderInUse(String)
     case noCheckpoint(String)
+    case notAFolder(String)
+    case unwritableFolder(String, String)
 
     public var description: String {
         switch self {
@@ -156,6 +189,10 @@ public enum TrainingSetupError: Error, CustomStringConvertible, Equatable {
             return "the run folder \(path) already holds a run; pass --resume to continue it or choose another --out"
         case .noCheckpoint(let path):
             return "no checkpoint to resume from in \(path) (expected checkpoints/latest.safetensors)"
+        case .notAFolder(let path):
+            return "\(path) is a file, not a folder: give --out a folder for the run"
+        case let .unwritableFolder(path, why):
+            return "cannot write the run folder \(path): \(why)"
         }
     }
 }
@@ -173,6 +210,8 @@ public enum ResumeError: Error, CustomStringConvertible, Equatable {
     case conflictingSettings([(String, String, String)])
     /// `--steps` below the steps already done.
     case budgetBelowProgress(requested: Int, done: Int)
+    /// `latest.safetensors` is damaged or missing; `intact` is the newest step file that verifies.
+    case latestUnusable(folder: String, reason: String, intact: String, step: Int)
 
     public static func == (a: ResumeError, b: ResumeError) -> Bool { a.description == b.description }
 
@@ -193,6 +232,10 @@ public enum ResumeError: Error, CustomStringConvertible, Equatable {
             let items = list.map { "\($0.0) (run: \($0.1), given: \($0.2))" }.joined(separator: "; ")
             return "cannot resume: settings given on the command differ from the run's: \(items). A resumed run keeps "
                 + "its settings; start a new run to change them"
+        case let .latestUnusable(folder, reason, intact, step):
+            return "cannot resume from \(folder)/checkpoints/latest.safetensors: \(reason). The newest intact checkpoint "
+                + "is \(intact) (step \(step)); resume from it with: metaexplore train --resume --out \(folder) "
+                + "--from \(intact) (the logs are cut back to that step)"
         case let .budgetBelowProgress(requested, done):
             return "cannot resume with --steps \(requested): the run has already done \(done) steps"
         }

@@ -61,7 +61,12 @@ public enum TrainingSession {
                            checkpointSink: options.checkpointSink, stop: options.stop, progress: progress)
         loop.extraMetadata = [configurationKey: yaml, "metaexplore": RunDirectory.metaExploreVersion,
                               schemaKey: configuration.schemaTag]
-        if let state = options.resumeFrom { try loop.restoreState(state) }
+        if let state = options.resumeFrom {
+            try loop.restoreState(state)
+            // Records logged after the checkpoint (a run killed, or stopped twice, after it) are cut, so the resumed
+            // run logs every step once.
+            try run?.truncateRecords(after: loop.step)
+        }
         return loop
     }
 
