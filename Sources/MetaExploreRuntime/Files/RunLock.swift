@@ -17,12 +17,13 @@ public final class RunLock {
         url = folder.appendingPathComponent(".lock")
         try RunDirectory.prepareFolder(folder)
         fd = open(url.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
+        guard fd >= 0 else {  // (fd is -1: deinit has nothing to close)
             throw TrainingSetupError.unwritableFolder(folder.path, String(cString: strerror(errno)))
         }
         let previous = Self.recordedHolder(fd)
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             close(fd)
+            fd = -1  // deinit runs after a throwing init too: it must not close a descriptor number reused since
             throw RunLockError.held(folder: folder.path, pid: previous)
         }
         if let previous, previous != getpid() { takenOver = previous }
