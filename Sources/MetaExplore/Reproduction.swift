@@ -16,14 +16,74 @@ public enum Reproduction {
         public var report: GridReport
         public var figures: [URL]
         public var failures: [(job: ExperimentJob, error: String)]
+        /// A stop request ended the grid early (its trainings checkpointed); nothing was tabulated.
+        public var interrupted = false
+    }
+
+    /// The step budgets the tabulated runs actually used, per environment, read from their `config.yaml` (a plan's
+    /// nominal budget can be changed by `--set`); several budgets for one environment are called out.
+    static func budgetLine(grid: ExperimentGrid, plan: ReproductionPlan) -> String {
+        var parts: [String] = []
+        for env in plan.environments {
+            var budgets: [String: Set<Int>] = [:]
+            for job in grid.jobs where job.environment == env {
+                guard case .done = grid.status(of: job),
+                      let text = try? String(contentsOf: grid.folder(job).appendingPathComponent("config.yaml"), encoding: .utf8),
+                      let config = try? FamilyRegistry.builtIn.load(yaml: text) else { continue }
+                budgets[job.algorithm, default: []].insert(config.run.totalSteps)
+            }
+            let all = Set(budgets.values.flatMap { $0 })
+            if all.count == 1 {
+                parts.append("\(env) \(all.first!) steps")
+            } else if !all.isEmpty {
+                let each = budgets.keys.sorted().map { "\($0) \(budgets[$0]!.sorted().map(String.init).joined(separator: "/"))" }
+                parts.append("\(env) (different budgets: \(each.joined(separator: ", ")))")
+            }
+        }
+        return parts.isEmpty ? "" : "Budget per run: \(parts.joined(separator: "; ")).\n"
+    }
+
+    /// The record of what a results folder belongs to (`plan.json`): the plan's name and the extra settings of every
+    /// run, with the plan's current shape for readers.
+    static func writePlanRecord(_ plan: ReproductionPlan, extraArguments: [String], to root: URL) throws {
+        let planInfo: [String: Any] = [
+            "name": plan.name, "title": plan.title, "algorithms": plan.algorithms, "environments": plan.environments,
+            "seeds": plan.seeds, "extra_arguments": extraArguments, "references": plan.references,
+            "metaexplore": RunDirectory.metaExploreVersion,
+        ]
+        try AtomicFile.write(try JSONSerialization.data(withJSONObject: planInfo, options: [.prettyPrinted, .sortedKeys]),
+                             to: root.appendingPathComponent("plan.json"))
+    }
+
+    /// Refuses a folder that holds another plan's results or results made with other extra settings.
+    static func checkOwnership(of root: URL, plan: ReproductionPlan, extraArguments: [String]) throws {
+        let url = root.appendingPathComponent("plan.json")
+        guard let data = try? Data(contentsOf: url) else { return }
+        guard let info = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw ReproductionError.unreadableRecord(url.path)
+        }
+        let name = info["name"] as? String ?? "?"
+        if name != plan.name { throw ReproductionError.otherPlan(folder: root.path, recorded: name, requested: plan.name) }
+        let recorded = info["extra_arguments"] as? [String] ?? []
+        if recorded != extraArguments {
+            throw ReproductionError.otherSettings(folder: root.path, recorded: recorded, requested: extraArguments)
+        }
     }
 
     /// Runs (or resumes) `plan` under `root` with at most `maxParallel` training processes of `executable`, then
     /// writes `results.md`, `results.csv`, `plan.json` and `curve-<environment>.png` into `root`. Jobs finished
     /// earlier are skipped; a job folder left by an interrupted run is continued with `--resume`.
+    ///
+    /// A results folder belongs to one plan and one set of extra settings: a rerun whose plan or `extraArguments`
+    /// differ from those recorded in its `plan.json` is refused with the differences named (`ReproductionError`),
+    /// since finished runs would be tabulated beside runs made under other settings. With `stop`, a stop request
+    /// (SIGINT/SIGTERM) is forwarded to the running trainings, which checkpoint and exit; the outcome then says so
+    /// (`interrupted`) and no table is written.
     public static func run(_ plan: ReproductionPlan, root: URL, executable: String, maxParallel: Int,
-                           extraArguments: [String] = [], showProgress: Bool = true) throws -> Outcome {
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+                           extraArguments: [String] = [], showProgress: Bool = true,
+                           stop: StopRequest? = nil) throws -> Outcome {
+        try RunDirectory.prepareFolder(root)
+        try checkOwnership(of: root, plan: plan, extraArguments: extraArguments)
         let jobs = ExperimentGrid.jobs(algorithms: plan.algorithms, environments: plan.environments, seeds: plan.seeds)
         let arguments = plan.trainArguments
         let progress: @Sendable (GridProgress) -> Void = { p in if showProgress { ExperimentGrid.printProgress(p) } }
@@ -39,8 +99,14 @@ public enum Reproduction {
             return [executable, "train"] + arguments(job.algorithm, job.environment, job.seed) + extraArguments
                 + ["--out", folder.path, "--quiet"]
         }
-        let grid = ExperimentGrid(root: root, jobs: jobs, maxParallel: maxParallel, progress: progress, command: command)
+        var grid = ExperimentGrid(root: root, jobs: jobs, maxParallel: maxParallel, progress: progress, command: command)
+        grid.stop = stop
+        // Record what the folder belongs to before any run starts in it.
+        try writePlanRecord(plan, extraArguments: extraArguments, to: root)
         let report = grid.run()
+        if let stop, stop.isRequested {
+            return Outcome(table: ResultsTable([]), report: report, figures: [], failures: [], interrupted: true)
+        }
         let collected = grid.collect(ExperimentGrid.csvReader(stepColumn: "step", valueColumn: "eval_return"))
         var failures: [(ExperimentJob, String)] = report.failed.map { ($0.job, "exit \($0.record.exitStatus)") }
         for c in collected { if case .failure(let e) = c.result { failures.append((c.job, "\(e)")) } }
@@ -48,15 +114,9 @@ public enum Reproduction {
         let table = ResultsTable(collected.resultsEntries(paper: plan.references))
         let header = "# \(plan.title)\n\nFinal evaluation return (deterministic policy), mean ± std over seeds, and a 95% "
             + "percentile-bootstrap confidence interval of the mean (10 000 resamples).\n"
+            + budgetLine(grid: grid, plan: plan)
             + (plan.referenceSource.isEmpty ? "" : "References: \(plan.referenceSource).\n") + "\n"
         try AtomicFile.write(table.csv(), to: root.appendingPathComponent("results.csv"))
-        let planInfo: [String: Any] = [
-            "name": plan.name, "title": plan.title, "algorithms": plan.algorithms, "environments": plan.environments,
-            "seeds": plan.seeds, "extra_arguments": extraArguments, "references": plan.references,
-            "metaexplore": RunDirectory.metaExploreVersion,
-        ]
-        try AtomicFile.write(try JSONSerialization.data(withJSONObject: planInfo, options: [.prettyPrinted, .sortedKeys]),
-                             to: root.appendingPathComponent("plan.json"))
 
         var figures: [URL] = []
         var budgetTables = ""
@@ -147,5 +207,26 @@ public enum Reproduction {
             }
         }
         return out
+    }
+}
+
+/// Why a results folder cannot take this grid.
+public enum ReproductionError: Error, CustomStringConvertible, Equatable {
+    case otherPlan(folder: String, recorded: String, requested: String)
+    case otherSettings(folder: String, recorded: [String], requested: [String])
+    case unreadableRecord(String)
+
+    public var description: String {
+        func show(_ a: [String]) -> String { a.isEmpty ? "none" : a.joined(separator: " ") }
+        switch self {
+        case let .otherPlan(folder, recorded, requested):
+            return "\(folder) holds the results of plan '\(recorded)', not '\(requested)'; choose another --out"
+        case let .otherSettings(folder, recorded, requested):
+            return "\(folder) holds results made with extra settings [\(show(recorded))], and this run asks for "
+                + "[\(show(requested))]: their runs would be tabulated together. Rerun with the same --set options, or "
+                + "choose another --out for the new settings"
+        case .unreadableRecord(let path):
+            return "\(path) is not a plan record; this folder was not written by `metaexplore reproduce`"
+        }
     }
 }

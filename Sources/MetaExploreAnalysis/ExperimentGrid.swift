@@ -59,6 +59,8 @@ public struct GridReport: Sendable {
     public var failed: [JobOutcome] = []
     /// Jobs already complete before this run (their `done.json` existed).
     public var skipped: [ExperimentJob] = []
+    /// Jobs stopped by a stop request (left unmarked, resumed by the next run).
+    public var interrupted: [ExperimentJob] = []
     public var elapsedSeconds: Double = 0
     public var allSucceeded: Bool { failed.isEmpty }
 }
@@ -110,6 +112,12 @@ public struct ExperimentGrid: @unchecked Sendable {
     public var progress: @Sendable (GridProgress) -> Void
     /// Lines of log kept in failure reports.
     public var tailLines: Int
+    /// A stop request (e.g. from `SignalStopHandler` on SIGINT/SIGTERM): no new job starts, the signal is forwarded
+    /// to every running job (`stopSignal`), and `run()` returns once they have all exited (a job stopped this way —
+    /// exit 130 — is left unmarked, so the next `run()` resumes it).
+    public var stop: StopRequest?
+    /// The signal forwarded to running jobs on a stop.
+    public var stopSignal: Int32 = SIGINT
 
     public static let doneMarker = "done.json"
     public static let failedMarker = "failed.json"
@@ -202,8 +210,13 @@ public struct ExperimentGrid: @unchecked Sendable {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             let marker = status == 0 ? ExperimentGrid.doneMarker : ExperimentGrid.failedMarker
-            if let data = try? encoder.encode(record) {
+            if let data = try? encoder.encode(record), !(stopping && status == 130) {
                 try? AtomicFile.write(data, to: dir.appendingPathComponent(marker))
+            }
+            if stopping && status == 130 {  // stopped by the forwarded signal, with a checkpoint: resumable
+                report.interrupted.append(job)
+                progress(snapshot("stopped \(job.name) (checkpointed; the next run resumes it)"))
+                return
             }
             let outcome = JobOutcome(job: job, record: record, logTail: status == 0 ? "" : logTail(job))
             if status == 0 {
@@ -216,8 +229,14 @@ public struct ExperimentGrid: @unchecked Sendable {
                 progress(snapshot("FAILED \(job.name) (exit \(status)); log tail:\n\(tail)"))
             }
         }
-        while next < queue.count || !running.isEmpty {
-            while running.count < maxParallel && next < queue.count {
+        var stopping = false
+        while (next < queue.count && !stopping) || !running.isEmpty {
+            if let stop, stop.isRequested, !stopping {
+                stopping = true
+                for (_, r) in running { kill(r.process.processIdentifier, stopSignal) }
+                progress(snapshot("stopping: \(running.count) running job(s) asked to checkpoint and exit"))
+            }
+            while running.count < maxParallel && next < queue.count && !stopping {
                 let index = queue[next]
                 next += 1
                 let job = jobs[index], dir = folder(job)
@@ -268,7 +287,8 @@ public struct ExperimentGrid: @unchecked Sendable {
                 }
             }
             guard !running.isEmpty else { continue }
-            state.signal.wait()
+            // Wake up now and then to notice a stop request.
+            guard state.signal.wait(timeout: .now() + 0.1) == .success else { continue }
             state.lock.lock()
             let done = state.finished
             state.finished.removeAll()
@@ -282,7 +302,11 @@ public struct ExperimentGrid: @unchecked Sendable {
             for _ in 1..<max(1, done.count) { state.signal.wait() }
         }
         report.elapsedSeconds = Date().timeIntervalSince(start)
-        progress(snapshot(report.failed.isEmpty ? "all jobs complete" : "\(report.failed.count) job(s) failed; run again to retry them"))
+        if stopping {
+            progress(snapshot("stopped; run the same command again to resume"))
+        } else {
+            progress(snapshot(report.failed.isEmpty ? "all jobs complete" : "\(report.failed.count) job(s) failed; run again to retry them"))
+        }
         return report
     }
 

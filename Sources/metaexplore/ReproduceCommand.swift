@@ -22,7 +22,7 @@ struct Reproduce: ParsableCommand {
             throw ValidationError("unknown plan '\(plan)'; plans: \(Reproduction.plans.keys.sorted().joined(separator: ", "))")
         }
         if let parallel, parallel < 1 { throw ValidationError("--parallel must be at least 1") }
-        if let seeds, seeds.split(separator: ",").contains(where: { Int($0) == nil }) {
+        if let seeds, seeds.split(separator: ",", omittingEmptySubsequences: false).contains(where: { Int($0) == nil }) {
             throw ValidationError("--seeds takes comma-separated integers, got '\(seeds)'")
         }
     }
@@ -33,10 +33,19 @@ struct Reproduce: ParsableCommand {
         if let envs { p.environments = try restrict(envs, to: p.environments, kind: "environment") }
         if let algos { p.algorithms = try restrict(algos, to: p.algorithms, kind: "algorithm") }
         let root = URL(fileURLWithPath: out ?? "results/\(plan)")
+        // Ctrl-C or SIGTERM: forwarded to every running training, which checkpoints and exits; then exit 130.
+        let stop = StopRequest()
+        let handler = SignalStopHandler(stop: stop)
+        defer { handler.cancel() }
         let outcome = try Reproduction.run(
             p, root: root, executable: ExperimentGrid.currentExecutable,
             maxParallel: parallel ?? ProcessInfo.processInfo.activeProcessorCount,
-            extraArguments: overrides.flatMap { ["--set", $0] })
+            extraArguments: overrides.flatMap { ["--set", $0] }, stop: stop)
+        if outcome.interrupted {
+            print("stopped (\(stop.requestReason ?? "signal")): \(outcome.report.interrupted.count) run(s) checkpointed; "
+                  + "run the same command again to resume")
+            throw ExitCode(130)
+        }
         print(outcome.table.markdown())
         for f in outcome.failures { print("failed: \(f.job.name): \(f.error)") }
         print("results: \(root.appendingPathComponent("results.md").path)")

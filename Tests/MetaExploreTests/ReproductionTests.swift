@@ -101,6 +101,7 @@ import Testing
         #expect(first.report.succeeded.count == 2)
         let markdown = try String(contentsOf: root.appendingPathComponent("results.md"), encoding: .utf8)
         #expect(markdown.contains("| Pendulum-v1 | ddpg |") && markdown.contains("| 2 | ref |"))
+        #expect(markdown.contains("Budget per run: Pendulum-v1 600 steps."), "\(markdown)")
         // The same-budget table: both runs' returns at the shorter run's last logged time.
         #expect(markdown.contains("Return at the same seconds") && markdown.contains("| Pendulum-v1 | "))
         // n is 2 when both runs evaluated by the common time; a run that started late on a loaded machine may have
