@@ -10,9 +10,16 @@ struct OptionReader {
 
     init(_ options: [String: Double]) { remaining = options }
 
-    mutating func read(_ key: String, into value: inout Double) {
+    /// Reads a number option; NaN is refused (it would make every reward NaN). Infinities are refused too, except
+    /// for keys whose meaning allows them (`allowInfinite`, e.g. an unbounded range).
+    mutating func read(_ key: String, into value: inout Double, allowInfinite: Bool = false) throws {
         known.append(key)
-        if let v = remaining.removeValue(forKey: key) { value = v }
+        if let v = remaining.removeValue(forKey: key) {
+            guard !v.isNaN, allowInfinite || v.isFinite else {
+                throw EnvironmentError.invalidConfiguration("option \(key) must be a finite number, got \(v)")
+            }
+            value = v
+        }
     }
 
     mutating func read(_ key: String, into value: inout Int) throws {
@@ -37,8 +44,8 @@ struct OptionReader {
 
     mutating func read(_ key: String, into range: inout ClosedRange<Double>) throws {
         var low = range.lowerBound, high = range.upperBound
-        read(key + "_low", into: &low)
-        read(key + "_high", into: &high)
+        try read(key + "_low", into: &low, allowInfinite: true)
+        try read(key + "_high", into: &high, allowInfinite: true)
         guard low <= high else { throw EnvironmentError.invalidConfiguration("\(key): low \(low) > high \(high)") }
         range = low...high
     }

@@ -76,10 +76,13 @@ public enum Registry {
 ///   - id: a registered id such as `"HalfCheetah-v5"`; an unknown id throws `EnvironmentError.unknownID` with
 ///     suggestions.
 ///   - options: the environment's Gymnasium keyword arguments (e.g. `["ctrl_cost_weight": 0.2]`).
-///   - maxEpisodeSteps: overrides the registered episode length; 0 means no time limit.
+///   - maxEpisodeSteps: overrides the registered episode length; 0 means no time limit; a negative value throws.
 public func make(_ id: String, options: [String: Double] = [:], maxEpisodeSteps: Int? = nil) throws -> Environment {
     let spec = try Registry.spec(id)
+    if let m = maxEpisodeSteps, m < 0 {
+        throw EnvironmentError.invalidConfiguration("maxEpisodeSteps must be ≥ 0 (0: no time limit), got \(m)")
+    }
     let env = try spec.build(options)
     let limit = maxEpisodeSteps ?? spec.maxEpisodeSteps
-    return limit > 0 ? TimeLimit(env, maxEpisodeSteps: limit) : env
+    return limit > 0 ? try TimeLimit(env, maxEpisodeSteps: limit) : env
 }

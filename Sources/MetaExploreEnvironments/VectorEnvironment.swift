@@ -38,7 +38,9 @@ public final class VectorEnvironment {
 
     /// Creates `count` copies with `factory(index)`.
     public init(count: Int, threads: Int? = nil, factory: (Int) throws -> Environment) throws {
-        precondition(count > 0, "VectorEnvironment needs at least one copy")
+        guard count > 0 else {
+            throw EnvironmentError.invalidConfiguration("a vector environment needs at least one copy, got \(count)")
+        }
         environments = try (0..<count).map(factory)
         self.threads = Swift.max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
         needsReset = Array(repeating: true, count: count)
@@ -67,10 +69,20 @@ public final class VectorEnvironment {
     }
 
     /// Steps every copy with its action (`actions.count == count`), resetting finished copies.
+    /// Every action is checked (count, shape, finiteness, discrete range) before any copy steps, so a bad action
+    /// leaves every copy, and its time limit, where it was; the error names the copy.
     public func step(_ actions: [[Double]]) throws -> VectorStepResult {
-        guard actions.count == count else { throw EnvironmentError.wrongActionShape(expected: count, got: actions.count) }
+        guard actions.count == count else {
+            throw EnvironmentError.invalidConfiguration(
+                "the vector environment has \(count) copies and was given \(actions.count) actions")
+        }
         guard !needsReset.contains(true) else {
             throw EnvironmentError.needsReset("Call reset() on the vector environment before step().")
+        }
+        for (i, action) in actions.enumerated() {
+            do { try validateAction(action, for: environments[i].actionSpace) } catch let error as EnvironmentError {
+                throw EnvironmentError.invalidConfiguration("copy \(i): \(error)")
+            }
         }
         let results = try mapCopies { i -> (StepResult, (observation: [Double], info: Info)?) in
             let env = self.environments[i]
@@ -126,6 +138,19 @@ public final class VectorEnvironment {
             }
         }
         return try results.map { try $0!.get() }
+    }
+}
+
+/// Checks an action against a space without stepping: component count, finiteness, and for a discrete space an
+/// integer in range. (Bounds of a box are not enforced here, as Gymnasium environments accept out-of-range values.)
+func validateAction(_ action: [Double], for space: Space) throws {
+    switch space {
+    case .box(let box): try checkAction(action, count: box.count)
+    case .discrete(let d):
+        try checkAction(action, count: 1)
+        guard let k = Int(exactly: action[0]), d.contains(k) else {
+            throw EnvironmentError.actionOutOfRange(value: action[0], n: d.n)
+        }
     }
 }
 

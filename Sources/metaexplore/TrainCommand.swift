@@ -27,8 +27,8 @@ struct Train: ParsableCommand {
     @Option(help: "A built-in preset (see `metaexplore list`).") var preset: String?
     @Option(help: "A YAML configuration file.") var config: String?
     @Option(help: "Environment id, e.g. HalfCheetah-v5.") var env: String?
-    @Option(help: "Total environment steps.") var steps: Int?
-    @Option(help: "Seed of the run.") var seed: UInt64?
+    @Option(parsing: .unconditional, help: "Total environment steps.") var steps: Int?
+    @Option(parsing: .unconditional, help: "Seed of the run (0 to 18446744073709551615).") var seed: UInt64?
     @Option(name: .customLong("set"), help: "Override a setting: key=value (repeatable).") var overrides: [String] = []
     @Option(help: "Run folder (default: runs/<algorithm>-<env>-seed<seed>-<time>).") var out: String?
     @Flag(help: "Continue the run in --out from its latest checkpoint.") var resume = false

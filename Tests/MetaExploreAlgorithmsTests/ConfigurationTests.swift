@@ -1,5 +1,6 @@
 import Foundation
 import MetaExploreAlgorithms
+import MetaExploreRandom
 import Testing
 
 @Test func td3PaperPresetMatchesPaperDefaults() throws {
@@ -100,4 +101,46 @@ private func expectError(_ expected: ConfigurationError, yaml: String? = nil, ov
     } catch let ConfigurationError.invalidValue(key, message) {
         #expect(key == "agent.noise", "\(message)")
     }
+}
+
+/// Random mutations of every preset (lines deleted, duplicated, re-indented, values replaced by odd YAML, keys
+/// renamed): each either loads and validates or fails with a `ConfigurationError` — never a crash or another error.
+@Test func fuzzedPresetsLoadOrFailWithAConfigurationError() throws {
+    let registry = Experiments.registry
+    var rng = RandomStream(seed: 2026, stream: "configuration-fuzz")
+    let values = ["-1", "0", "nan", ".inf", "-.inf", "1e400", "99999999999999999999", "[]", "[1, -2]", "{a: 1}", "yes",
+                  "''", "\"x\"", "~", "abc", "0.0", "3.5", "[[1]]", "!!binary aGk=", "&a 1", "*a", "|\n  text", "18446744073709551616"]
+    var loaded = 0, refused = 0
+    for (name, url) in try registry.presets.files() {
+        let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+            .map(String.init)
+        for _ in 0..<40 {
+            var mutated = lines
+            let i = rng.int(below: mutated.count)
+            switch rng.int(below: 6) {
+            case 0: mutated.remove(at: i)
+            case 1: mutated.insert(mutated[i], at: i)
+            case 2: mutated[i] = "  " + mutated[i]
+            case 3:
+                if let colon = mutated[i].firstIndex(of: ":") {
+                    mutated[i] = String(mutated[i][...colon]) + " " + values[rng.int(below: values.count)]
+                }
+            case 4:
+                if let colon = mutated[i].firstIndex(of: ":") {
+                    mutated[i] = String(mutated[i][..<colon]) + "x" + String(mutated[i][colon...])
+                }
+            default: mutated.insert("run: " + values[rng.int(below: values.count)], at: i)
+            }
+            do {
+                _ = try registry.load(yaml: mutated.joined(separator: "\n"))
+                loaded += 1
+            } catch let error as ConfigurationError {
+                refused += 1
+                #expect(!error.description.isEmpty)
+            } catch {
+                Issue.record("\(name): mutation of line \(i) failed with \(type(of: error)): \(error)")
+            }
+        }
+    }
+    #expect(loaded > 0 && refused > 0, "loaded \(loaded), refused \(refused)")
 }

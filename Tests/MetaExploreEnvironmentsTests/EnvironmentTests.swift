@@ -371,7 +371,8 @@ struct VectorTests {
         #expect(throws: EnvironmentError.self) { try venv.step(Array(repeating: [0, 0], count: 4)) }
         _ = try venv.reset(seed: 0)
         #expect(throws: EnvironmentError.self) { try venv.step(Array(repeating: [0, 0], count: 3)) }
-        #expect(throws: EnvironmentError.wrongActionShape(expected: 2, got: 1)) {
+        // The copy at fault is named.
+        #expect(throws: EnvironmentError.invalidConfiguration("copy 2: Action has 1 components but the action space has 2.")) {
             try venv.step([[0, 0], [0, 0], [0], [0, 0]])
         }
     }

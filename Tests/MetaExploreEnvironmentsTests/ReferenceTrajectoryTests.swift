@@ -84,7 +84,7 @@ func replay(_ name: String) throws -> ReplayReport {
         } else {
             let mj = env.unwrapped as! MuJoCoEnvironment
             let nq = mj.simulation.nq
-            observation = mj.setState(qpos: Array(state[0..<nq]), qvel: Array(state[nq...]))
+            observation = try mj.setState(qpos: Array(state[0..<nq]), qvel: Array(state[nq...]))
             resetInfo = mj.stateInfo
         }
         report.maxObservationDelta = max(report.maxObservationDelta, delta(observation, take(h.obs_dim)))

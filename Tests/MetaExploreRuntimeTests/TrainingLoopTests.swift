@@ -164,3 +164,13 @@ final class GoalBox: Environment {
     func reset(seed: UInt64?, options: [String: Double]) throws -> (observation: [Double], info: Info) { ([0, 0], Info()) }
     func step(_ action: [Double]) throws -> StepResult { StepResult(observation: [0, 0], reward: 0, terminated: true, truncated: false) }
 }
+
+@Test func theProgressLineSaysWhenALastIterationRanPastTheBudget() {
+    let during = ProgressReporter.format(step: 3000, totalSteps: 6000, elapsed: 1, stepsDone: 3000, trainReturn: nil,
+                                         evalReturn: -150)
+    #expect(during.hasPrefix("step 3000/6000 (50.0%)"))
+    let after = ProgressReporter.format(step: 6200, totalSteps: 6000, elapsed: 2, stepsDone: 6200, trainReturn: nil,
+                                        evalReturn: nil)
+    #expect(after.hasPrefix("step 6200 (budget 6000 reached, 200 past it to finish the last iteration)"), "\(after)")
+    #expect(!after.contains("%"))
+}

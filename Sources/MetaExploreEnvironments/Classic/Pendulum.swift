@@ -22,7 +22,7 @@ public final class Pendulum: Environment {
 
         public init(options: [String: Double]) throws {
             var r = OptionReader(options)
-            r.read("g", into: &g)
+            try r.read("g", into: &g)
             try r.finish("Pendulum-v1")
         }
     }

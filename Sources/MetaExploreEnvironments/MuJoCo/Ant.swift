@@ -37,15 +37,15 @@ public final class Ant: MuJoCoEnvironment {
         public init(options: [String: Double]) throws {
             var r = OptionReader(options)
             try r.read("frame_skip", into: &frameSkip)
-            r.read("forward_reward_weight", into: &forwardRewardWeight)
-            r.read("ctrl_cost_weight", into: &ctrlCostWeight)
-            r.read("contact_cost_weight", into: &contactCostWeight)
-            r.read("healthy_reward", into: &healthyReward)
+            try r.read("forward_reward_weight", into: &forwardRewardWeight)
+            try r.read("ctrl_cost_weight", into: &ctrlCostWeight)
+            try r.read("contact_cost_weight", into: &contactCostWeight)
+            try r.read("healthy_reward", into: &healthyReward)
             try r.read("main_body", into: &mainBody)
             try r.read("terminate_when_unhealthy", into: &terminateWhenUnhealthy)
             try r.read("healthy_z_range", into: &healthyZRange)
             try r.read("contact_force_range", into: &contactForceRange)
-            r.read("reset_noise_scale", into: &resetNoiseScale)
+            try r.read("reset_noise_scale", into: &resetNoiseScale)
             try r.read("exclude_current_positions_from_observation", into: &excludeCurrentPositionsFromObservation)
             try r.read("include_cfrc_ext_in_observation", into: &includeCfrcExtInObservation)
             try r.finish("Ant-v5")
@@ -81,7 +81,7 @@ public final class Ant: MuJoCoEnvironment {
         let s = configuration.resetNoiseScale
         let qpos = uniformNoise(initialQpos, scale: s)
         let qvel = normalNoise(initialQvel, scale: s)
-        simulation.setState(qpos: qpos, qvel: qvel)
+        simulation.setStateUnchecked(qpos: qpos, qvel: qvel)
     }
 
     private func updateClippedForces() {

@@ -24,9 +24,9 @@ public final class HalfCheetah: MuJoCoEnvironment {
         public init(options: [String: Double]) throws {
             var r = OptionReader(options)
             try r.read("frame_skip", into: &frameSkip)
-            r.read("forward_reward_weight", into: &forwardRewardWeight)
-            r.read("ctrl_cost_weight", into: &ctrlCostWeight)
-            r.read("reset_noise_scale", into: &resetNoiseScale)
+            try r.read("forward_reward_weight", into: &forwardRewardWeight)
+            try r.read("ctrl_cost_weight", into: &ctrlCostWeight)
+            try r.read("reset_noise_scale", into: &resetNoiseScale)
             try r.read("exclude_current_positions_from_observation", into: &excludeCurrentPositionsFromObservation)
             try r.finish("HalfCheetah-v5")
         }
@@ -48,7 +48,7 @@ public final class HalfCheetah: MuJoCoEnvironment {
         let s = configuration.resetNoiseScale
         let qpos = uniformNoise(initialQpos, scale: s)
         let qvel = normalNoise(initialQvel, scale: s)
-        simulation.setState(qpos: qpos, qvel: qvel)
+        simulation.setStateUnchecked(qpos: qpos, qvel: qvel)
     }
 
     override func observation() -> [Double] {

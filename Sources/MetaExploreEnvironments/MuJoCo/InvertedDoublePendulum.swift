@@ -22,8 +22,8 @@ public final class InvertedDoublePendulum: MuJoCoEnvironment {
         public init(options: [String: Double]) throws {
             var r = OptionReader(options)
             try r.read("frame_skip", into: &frameSkip)
-            r.read("healthy_reward", into: &healthyReward)
-            r.read("reset_noise_scale", into: &resetNoiseScale)
+            try r.read("healthy_reward", into: &healthyReward)
+            try r.read("reset_noise_scale", into: &resetNoiseScale)
             try r.finish("InvertedDoublePendulum-v5")
         }
     }
@@ -40,7 +40,7 @@ public final class InvertedDoublePendulum: MuJoCoEnvironment {
         let s = configuration.resetNoiseScale
         let qpos = uniformNoise(initialQpos, scale: s)
         let qvel = normalNoise(initialQvel, scale: s)
-        simulation.setState(qpos: qpos, qvel: qvel)
+        simulation.setStateUnchecked(qpos: qpos, qvel: qvel)
     }
 
     override func observation() -> [Double] {

@@ -17,7 +17,7 @@ public final class InvertedPendulum: MuJoCoEnvironment {
         public init(options: [String: Double]) throws {
             var r = OptionReader(options)
             try r.read("frame_skip", into: &frameSkip)
-            r.read("reset_noise_scale", into: &resetNoiseScale)
+            try r.read("reset_noise_scale", into: &resetNoiseScale)
             try r.finish("InvertedPendulum-v5")
         }
     }
@@ -34,7 +34,7 @@ public final class InvertedPendulum: MuJoCoEnvironment {
         let s = configuration.resetNoiseScale
         let qpos = uniformNoise(initialQpos, scale: s)
         let qvel = uniformNoise(initialQvel, scale: s)
-        simulation.setState(qpos: qpos, qvel: qvel)
+        simulation.setStateUnchecked(qpos: qpos, qvel: qvel)
     }
 
     override func observation() -> [Double] { Array(simulation.qpos) + Array(simulation.qvel) }

@@ -75,10 +75,11 @@ public class MuJoCoEnvironment: Environment {
     }
 
     /// Sets the simulator state exactly (as Gymnasium's `set_state`: copy, then `mj_forward`) and returns the
-    /// observation of that state. Counts as a reset for the step-before-reset check.
+    /// observation of that state. Counts as a reset for the step-before-reset check. Wrong lengths or non-finite
+    /// values throw `EnvironmentError.invalidConfiguration` and leave the state as it was.
     @discardableResult
-    public func setState(qpos: [Double], qvel: [Double]) -> [Double] {
-        simulation.setState(qpos: qpos, qvel: qvel)
+    public func setState(qpos: [Double], qvel: [Double]) throws -> [Double] {
+        try simulation.setState(qpos: qpos, qvel: qvel)
         hasReset = true
         return observation()
     }

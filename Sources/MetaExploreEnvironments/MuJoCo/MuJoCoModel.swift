@@ -90,8 +90,20 @@ public final class MuJoCoModel {
 
     /// Sets positions and velocities and recomputes derived quantities (`mj_forward`), as Gymnasium's
     /// `MujocoEnv.set_state` does.
-    public func setState(qpos newQpos: [Double], qvel newQvel: [Double]) {
-        precondition(newQpos.count == nq && newQvel.count == nv, "setState needs \(nq) positions and \(nv) velocities")
+    /// Throws `EnvironmentError.invalidConfiguration` for lengths other than `nq` and `nv`, or non-finite values.
+    public func setState(qpos newQpos: [Double], qvel newQvel: [Double]) throws {
+        guard newQpos.count == nq && newQvel.count == nv else {
+            throw EnvironmentError.invalidConfiguration(
+                "setState needs \(nq) positions and \(nv) velocities, got \(newQpos.count) and \(newQvel.count)")
+        }
+        guard newQpos.allSatisfy(\.isFinite) && newQvel.allSatisfy(\.isFinite) else {
+            throw EnvironmentError.invalidConfiguration("setState needs finite positions and velocities")
+        }
+        setStateUnchecked(qpos: newQpos, qvel: newQvel)
+    }
+
+    /// `setState` for arrays the caller built with the right lengths (the environments' own resets).
+    func setStateUnchecked(qpos newQpos: [Double], qvel newQvel: [Double]) {
         let p = qpos, v = qvel
         for i in 0..<nq { p[i] = newQpos[i] }
         for i in 0..<nv { v[i] = newQvel[i] }

@@ -37,7 +37,7 @@ public class PlanarWalker: MuJoCoEnvironment {
 
     override func resetModel() {
         let s = settings.resetNoiseScale
-        simulation.setState(qpos: uniformNoise(initialQpos, scale: s), qvel: uniformNoise(initialQvel, scale: s))
+        simulation.setStateUnchecked(qpos: uniformNoise(initialQpos, scale: s), qvel: uniformNoise(initialQvel, scale: s))
     }
 
     override func observation() -> [Double] {

@@ -23,8 +23,8 @@ public final class Reacher: MuJoCoEnvironment {
         public init(options: [String: Double]) throws {
             var r = OptionReader(options)
             try r.read("frame_skip", into: &frameSkip)
-            r.read("reward_dist_weight", into: &rewardDistWeight)
-            r.read("reward_control_weight", into: &rewardControlWeight)
+            try r.read("reward_dist_weight", into: &rewardDistWeight)
+            try r.read("reward_control_weight", into: &rewardControlWeight)
             try r.finish("Reacher-v5")
         }
     }
@@ -54,7 +54,7 @@ public final class Reacher: MuJoCoEnvironment {
         var qvel = uniformNoise(initialQvel, scale: 0.005)
         qvel[qvel.count - 2] = 0
         qvel[qvel.count - 1] = 0
-        simulation.setState(qpos: qpos, qvel: qvel)
+        simulation.setStateUnchecked(qpos: qpos, qvel: qvel)
     }
 
     private var fingertipToTarget: (Double, Double, Double) {

@@ -26,13 +26,13 @@ public final class Walker2d: PlanarWalker {
         public init(options: [String: Double]) throws {
             var r = OptionReader(options)
             try r.read("frame_skip", into: &frameSkip)
-            r.read("forward_reward_weight", into: &forwardRewardWeight)
-            r.read("ctrl_cost_weight", into: &ctrlCostWeight)
-            r.read("healthy_reward", into: &healthyReward)
+            try r.read("forward_reward_weight", into: &forwardRewardWeight)
+            try r.read("ctrl_cost_weight", into: &ctrlCostWeight)
+            try r.read("healthy_reward", into: &healthyReward)
             try r.read("terminate_when_unhealthy", into: &terminateWhenUnhealthy)
             try r.read("healthy_z_range", into: &healthyZRange)
             try r.read("healthy_angle_range", into: &healthyAngleRange)
-            r.read("reset_noise_scale", into: &resetNoiseScale)
+            try r.read("reset_noise_scale", into: &resetNoiseScale)
             try r.read("exclude_current_positions_from_observation", into: &excludeCurrentPositionsFromObservation)
             try r.finish("Walker2d-v5")
         }

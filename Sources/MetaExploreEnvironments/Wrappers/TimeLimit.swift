@@ -6,8 +6,11 @@ public final class TimeLimit: EnvironmentWrapper {
     /// Steps taken in the current episode.
     public private(set) var elapsedSteps = 0
 
-    public init(_ env: Environment, maxEpisodeSteps: Int) {
-        precondition(maxEpisodeSteps > 0, "maxEpisodeSteps must be positive")
+    /// Throws `EnvironmentError.invalidConfiguration` unless `maxEpisodeSteps` is positive.
+    public init(_ env: Environment, maxEpisodeSteps: Int) throws {
+        guard maxEpisodeSteps > 0 else {
+            throw EnvironmentError.invalidConfiguration("maxEpisodeSteps must be positive, got \(maxEpisodeSteps)")
+        }
         inner = env
         self.maxEpisodeSteps = maxEpisodeSteps
     }

@@ -62,4 +62,15 @@ public enum Activation: String, Sendable, CaseIterable, Codable {
         case .identity: return x
         }
     }
+
+    /// Decodes a name; an unknown one fails with the valid names listed (configuration files name activations).
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        guard let value = Activation(rawValue: text) else {
+            let valid = Activation.allCases.map(\.rawValue).joined(separator: ", ")
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "expected one of \(valid), got '\(text)'")
+        }
+        self = value
+    }
 }

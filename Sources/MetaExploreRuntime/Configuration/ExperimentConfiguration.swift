@@ -57,3 +57,20 @@ public struct RunSettings: Codable, Equatable, Sendable {
 public func requireSetting(_ condition: Bool, _ key: String, _ message: @autoclosure () -> String) throws {
     if !condition { throw ConfigurationError.invalidValue(key: key, message: message()) }
 }
+
+/// A setting with a fixed set of values (a String-backed enum). Decoding an unknown value fails with a message that
+/// lists the valid values, so a configuration error says "expected one of none, gaussian, ou, parameter" rather
+/// than naming a Swift type.
+public protocol SettingChoice: RawRepresentable, CaseIterable, Codable where RawValue == String {}
+
+extension SettingChoice {
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        guard let value = Self(rawValue: text) else {
+            let valid = Self.allCases.map(\.rawValue).joined(separator: ", ")
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "expected one of \(valid), got '\(text)'")
+        }
+        self = value
+    }
+}

@@ -54,6 +54,12 @@ public final class ProgressReporter {
         let rate = elapsed > 0 ? Double(stepsDone) / elapsed : 0
         let remaining = rate > 0 ? Double(totalSteps - step) / rate : .nan
         func f(_ x: Double?) -> String { x.map { String(format: "%.1f", $0) } ?? "–" }
+        if step >= totalSteps {
+            // Units of several steps (an iteration) end past the budget: say so instead of "103.3%".
+            let past = step > totalSteps ? ", \(step - totalSteps) past it to finish the last iteration" : ""
+            return String(format: "step %d (budget %d reached%@)  %.0f steps/s  train return %@  eval return %@",
+                          step, totalSteps, past, rate, f(trainReturn), f(evalReturn))
+        }
         let pct = totalSteps > 0 ? 100 * Double(step) / Double(totalSteps) : 0
         return String(format: "step %d/%d (%.1f%%)  %.0f steps/s  train return %@  eval return %@  ETA %@",
                       step, totalSteps, pct, rate, f(trainReturn), f(evalReturn), duration(remaining))

@@ -116,7 +116,22 @@ public struct FamilyRegistry: @unchecked Sendable {
             throw ExperimentError.conflictingOptions("give either a preset or a configuration file, not both")
         }
         if let algorithm {
-            _ = try family(of: algorithm)
+            let wanted = try family(of: algorithm)
+            // A preset or file configures one family; --algo may pick another algorithm of that family only (its
+            // keys would not fit another family's configuration).
+            if let base = try ConfigurationLoader.algorithm(yaml: yaml, overrides: []),
+               let baseFamily = try? family(of: base), baseFamily.name != wanted.name {
+                let source = preset.map { "preset '\($0)'" } ?? file.map { "the file \($0.path)" } ?? "the configuration"
+                let alternatives = ((try? presets.names()) ?? []).filter { name in
+                    (try? presets.yaml(named: name)).flatMap { try? ConfigurationLoader.algorithm(yaml: $0, overrides: []) }
+                        .flatMap { try? family(of: $0) }.map { $0.name == wanted.name } ?? false
+                }
+                throw ConfigurationError.invalidValue(
+                    key: "algorithm",
+                    message: "\(source) configures '\(base)', and --algo \(algorithm) belongs to another family whose "
+                        + "settings differ; use --algo \(algorithm) without it"
+                        + (alternatives.isEmpty ? "" : ", or one of its presets: \(alternatives.joined(separator: ", "))"))
+            }
             all.insert("algorithm=\(algorithm)", at: 0)
         }
         return try load(yaml: yaml, overrides: all)

@@ -1,3 +1,4 @@
+import MetaExploreRuntime
 import MetaExploreNN
 
 /// Settings of Counterfactual Meta Policy (CMP paper, Algorithm 1 and Sec. 4.1). Defaults: exploration steps 100,
@@ -11,7 +12,7 @@ public struct CMPConfiguration: Codable, Equatable, Sendable {
     public typealias ReturnEstimate = MetaPolicyGradientConfiguration.ReturnEstimate
 
     /// Where πe(s) of τ̄πe and of the critic term Q(s, πe(s)) comes from (Eq. 7 writes "πe(a)").
-    public enum ExplorationActionSource: String, Codable, Sendable {
+    public enum ExplorationActionSource: String, Codable, Sendable, CaseIterable, SettingChoice {
         /// The action τ was generated with, at = clip(sample of πe(·|st)) (default): τ̄πe is τ itself, the
         /// trajectory πe produced (Def. 3.3 "using exploration policy for trajectory τπe").
         case executed
@@ -20,7 +21,7 @@ public struct CMPConfiguration: Codable, Equatable, Sendable {
     }
 
     /// Whose critic gives Q(s, a) in Eq. 7's second term.
-    public enum CriticSource: String, Codable, Sendable {
+    public enum CriticSource: String, Codable, Sendable, CaseIterable, SettingChoice {
         /// The real student π's critic (default): Â(π, πe, τ) is written for π.
         case student
         /// The look-ahead student π′ = Updater(π, τ)'s critic.

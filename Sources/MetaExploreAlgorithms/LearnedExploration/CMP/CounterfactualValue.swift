@@ -1,3 +1,4 @@
+import MetaExploreRuntime
 import MetaExploreTensor
 
 /// Which exploration teacher a CMP run trains, and with which objective (CMP paper, Sec. 4.2 ablations).
@@ -43,7 +44,7 @@ public enum CMPVariant: Codable, Equatable, Sendable, CustomStringConvertible {
 }
 
 /// The baseline MA2C subtracts from Q(π, τ̄πe) (see `CMPVariant.ma2c`).
-public enum MA2CBaseline: String, Codable, Sendable {
+public enum MA2CBaseline: String, Codable, Sendable, CaseIterable, SettingChoice {
     /// Â = Q(π, τ̄πe): a plain meta actor-critic (default).
     case none
     /// Â = Q(π, τ̄πe) − Q(π, τ̄π): the counterfactual meta-Q term alone, i.e. CMP-0.

@@ -1,10 +1,11 @@
+import MetaExploreRuntime
 import MetaExploreNN
 import MetaExploreRandom
 import MetaExploreTensor
 
 /// How a network's per-pair values over a trajectory stand for the meta-Q of that trajectory (CMP paper, Eq. 9 and
 /// Eq. 11).
-public enum TrajectoryReduction: String, Codable, Sendable {
+public enum TrajectoryReduction: String, Codable, Sendable, CaseIterable, SettingChoice {
     /// Σ_{(s,a)∼τ} Q̂(s, a): Eq. 11 writes sums (default).
     case sum
     /// (1/|τ|) Σ_{(s,a)∼τ} Q̂(s, a): Eq. 9's "Q(π, τ) ≈ Q̂π(s, a), (s, a) ∼ τ" read as an expectation over the
@@ -25,7 +26,7 @@ public enum TrajectoryReduction: String, Codable, Sendable {
 /// Which regression Eq. 10–11 of the CMP paper stand for. Def. 3.2 gives Q(πt−1, τt−1) = Rt−1 + γ Q(πt, τt) in the
 /// meta-MDP (state π, action τ, reward R = Rπ′ − Rπ). Eq. 10 updates Q(πt, τt) towards "Q(πt−1, τt−1) − Rt−1/γ",
 /// which places γ differently from that Bellman relation; all three readings are available.
-public enum MetaQTargetForm: String, Codable, Sendable {
+public enum MetaQTargetForm: String, Codable, Sendable, CaseIterable, SettingChoice {
     /// Eq. 11 as printed (default): Q̂(τt) is regressed onto Q̂′(τt−1) − Rt−1/γ ("we are learning the gap of Q̂πt and
     /// Q̂πt−1").
     case paperEq11
@@ -37,7 +38,7 @@ public enum MetaQTargetForm: String, Codable, Sendable {
 
 /// Which network evaluates the bootstrap side of Eq. 11 (the τt−1 sum for `paperEq11`/`inverseBellman`, the τt
 /// sum for `forwardTD`).
-public enum MetaQBootstrapNetwork: String, Codable, Sendable {
+public enum MetaQBootstrapNetwork: String, Codable, Sendable, CaseIterable, SettingChoice {
     /// The soft-updated target Q̂′ (default): Algorithm 1 line 11 "get Q target using Q̂′".
     case target
     /// The online Q̂ itself, without gradient (Eq. 11's Q̂πt−1 read as "the current network, applied to the stored
@@ -50,7 +51,7 @@ public enum MetaQBootstrapNetwork: String, Codable, Sendable {
 /// iteration, while Algorithm 1 nests the Q̂ loop (line 10) inside the πe loop (line 9) and the text after it
 /// (Sec. 3.3) adds "we often [take] more times to update [Q̂] than πe". The two differ by the number of πe updates (50 or 500 per iteration):
 /// on the 1000-step tasks the nested reading runs 2500 Q̂ steps on whole trajectories per iteration.
-public enum MetaQSchedule: String, Codable, Sendable {
+public enum MetaQSchedule: String, Codable, Sendable, CaseIterable, SettingChoice {
     /// `updates` Q̂ steps once per iteration, before the first πe update (default): lines 10–13 hoisted out of the
     /// line-9 loop, so every πe update of the iteration reads the same Q̂ (and, with executed actions, the same Â).
     case perIteration

@@ -1,10 +1,11 @@
+import MetaExploreRuntime
 import MetaExploreNN
 import MetaExploreTensor
 
 /// Switches of the Meta (state) features (see `AlgorithmicFeatures`).
 public struct AlgorithmicFeatureOptions: Codable, Equatable, Sendable {
-    public enum QNormalization: String, Codable, Sendable { case running, none }
-    public enum ResidualChange: String, Codable, Sendable { case relative, absolute }
+    public enum QNormalization: String, Codable, Sendable, CaseIterable, SettingChoice { case running, none }
+    public enum ResidualChange: String, Codable, Sendable, CaseIterable, SettingChoice { case relative, absolute }
     public var qNormalization: QNormalization = .running
     public var residualChange: ResidualChange = .relative
     /// Normalized features are clipped to ±clip (baselines' observation clip is 5).

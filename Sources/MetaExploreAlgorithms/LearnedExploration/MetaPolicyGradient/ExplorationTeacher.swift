@@ -1,9 +1,10 @@
+import MetaExploreRuntime
 import MetaExploreNN
 import MetaExploreRandom
 import MetaExploreTensor
 
 /// The three forms of the exploration policy πe compared by Xu et al. 2018 (ICML version, Sec. 4.1, designs i–iii).
-public enum MetaPolicyVariant: String, Codable, Sendable, CaseIterable {
+public enum MetaPolicyVariant: String, Codable, Sendable, CaseIterable, SettingChoice {
     /// ii) "Meta": πe = N(f(s; θf), σ²I), an MLP independent of the student, θπe = [θf, σ].
     case meta
     /// i) "Meta (variance)": πe = N(μ(s; θπ), σ²I), only σ is learned.

@@ -1,3 +1,4 @@
+import MetaExploreRuntime
 import MetaExploreNN
 
 /// Settings of the meta-policy gradient (Xu et al. 2018, "Learning to Explore via Meta-Policy Gradient", ICML),
@@ -8,7 +9,7 @@ import MetaExploreNN
 public struct MetaPolicyGradientConfiguration: Codable, Equatable, Sendable {
     /// How R̂π, the return of the current student, is obtained for the meta-reward R̂π′ − R̂π (Algorithm 1 lines 2,
     /// 7, 10).
-    public enum StudentReturnSource: String, Codable, Sendable {
+    public enum StudentReturnSource: String, Codable, Sendable, CaseIterable, SettingChoice {
         /// R̂π is the previous iteration's R̂π′ (estimated from its D1); line 2's initial rollout of π seeds it. This
         /// is Sec. 4.1's "R̂π is the estimated reward of π, which we should have obtained from the previous
         /// iteration", and the only reading that matches the sample count of Sec. 5.3 (D0 : D1 = 1 : 2, "1.5 times
@@ -20,7 +21,7 @@ public struct MetaPolicyGradientConfiguration: Codable, Equatable, Sendable {
     }
 
     /// How R̂ is computed from a student rollout D1.
-    public enum ReturnEstimate: String, Codable, Sendable {
+    public enum ReturnEstimate: String, Codable, Sendable, CaseIterable, SettingChoice {
         /// Σ rewards of D1: "the actual cumulative reward of rollouts" (Eq. 3 text).
         case cumulative
         /// Σ rewards of D1 / |D1| (the same ordering; a scale independent of the evaluation length).

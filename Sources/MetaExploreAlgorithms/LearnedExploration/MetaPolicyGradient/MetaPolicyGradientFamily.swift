@@ -1,9 +1,10 @@
+import MetaExploreRuntime
 import MetaExploreEnvironments
 import MetaExploreRandom
 
 /// The learner the exploration policy trains for (Xu et al. 2018 and the CMP paper use DDPG; TD3 is this package's
 /// extension).
-public enum StudentAlgorithm: String, Codable, Sendable, CaseIterable {
+public enum StudentAlgorithm: String, Codable, Sendable, CaseIterable, SettingChoice {
     case ddpg, td3
 }
 

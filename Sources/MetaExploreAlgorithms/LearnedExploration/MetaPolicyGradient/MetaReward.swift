@@ -1,3 +1,4 @@
+import MetaExploreRuntime
 import MetaExploreTensor
 
 /// The meta-reward of an exploration batch D0 (Xu et al. 2018, Eq. 3 and Algorithm 1 line 7):
@@ -9,7 +10,7 @@ public func metaReward(lookaheadReturn: Double, studentReturn: Double) -> Double
 }
 
 /// How per-step log-probabilities are combined in the REINFORCE surrogate.
-public enum LogProbabilityReduction: String, Codable, Sendable {
+public enum LogProbabilityReduction: String, Codable, Sendable, CaseIterable, SettingChoice {
     /// Σt log πe(at|st), exactly Eq. 4–5 (∇ log P(D0|πe) = Σt ∇ log πe(at|st)).
     case sum
     /// (1/T) Σt log πe(at|st): the same direction, a step size independent of |D0|.

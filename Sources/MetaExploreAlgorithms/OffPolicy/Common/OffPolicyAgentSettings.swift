@@ -1,5 +1,6 @@
+import MetaExploreRuntime
 /// Exploration noise used by an off-policy agent while collecting data.
-public enum ExplorationNoiseType: String, Codable, Sendable, CaseIterable {
+public enum ExplorationNoiseType: String, Codable, Sendable, CaseIterable, SettingChoice {
     /// No noise (the deterministic policy).
     case none
     /// N(0, scale²) per action dimension (TD3).
