@@ -24,6 +24,17 @@ public enum Registry {
         Spec(id: "HalfCheetah-v5", maxEpisodeSteps: 1000) { try HalfCheetah(configuration: .init(options: $0)) },
         Spec(id: "Walker2d-v5", maxEpisodeSteps: 1000) { try Walker2d(configuration: .init(options: $0)) },
         Spec(id: "Ant-v5", maxEpisodeSteps: 1000) { try Ant(configuration: .init(options: $0)) },
+        // Meta-RL task families (Tasks/): each is a `TaskEnvironment`; the limit is the family's horizon.
+        Spec(id: PointGoal.family, maxEpisodeSteps: PointGoal.horizon) { PointGoal(configuration: try .init(options: $0)) },
+        Spec(id: PointCorner.family, maxEpisodeSteps: PointCorner.horizon) { try PointCorner(options: $0) },
+        Spec(id: HalfCheetahVel.family, maxEpisodeSteps: HalfCheetahTaskEnvironment.horizon) {
+            try HalfCheetahVel(configuration: .init(options: $0))
+        },
+        Spec(id: HalfCheetahDir.family, maxEpisodeSteps: HalfCheetahTaskEnvironment.horizon) {
+            try HalfCheetahDir(options: $0)
+        },
+        Spec(id: AntDir.family, maxEpisodeSteps: AntTaskEnvironment.horizon) { try AntDir(options: $0) },
+        Spec(id: AntVel.family, maxEpisodeSteps: AntTaskEnvironment.horizon) { try AntVel(options: $0) },
     ]
 
     /// All registered ids.

@@ -163,7 +163,8 @@ struct SemanticsTests {
     }
 
     @Test func seededResetsRepeat() throws {
-        for id in Registry.ids {
+        // PointGoal-v1 starts at the origin by definition (MAML's point task): its reset ignores the seed.
+        for id in Registry.ids where id != PointGoal.family {
             let env = try make(id)
             let first = try env.reset(seed: 42).observation
             let other = try env.reset(seed: 43).observation
