@@ -195,7 +195,7 @@ import Testing
         _ = try env.reset(seed: 0)
         var qvel = env.initialQvel
         qvel[0] = 1.3
-        env.setState(qpos: env.initialQpos, qvel: qvel)
+        try env.setState(qpos: env.initialQpos, qvel: qvel)
         let x0 = env.simulation.qpos[0]
         let action = [0.5, -0.25, 2.0, 0, 0, 0]  // 2.0 is clipped to 1 for the cost
         let r = try env.step(action)
@@ -218,7 +218,7 @@ import Testing
             _ = try env.reset(seed: 0)
             var qvel = env.initialQvel
             qvel[0] = 2
-            env.setState(qpos: env.initialQpos, qvel: qvel)
+            try env.setState(qpos: env.initialQpos, qvel: qvel)
             let x0 = env.simulation.qpos[0]
             let r = try env.step([0.1, 0, 0, 0, 0, -0.2])
             let vx = (env.simulation.qpos[0] - x0) / env.dt
@@ -236,7 +236,7 @@ import Testing
         _ = try dir.reset(seed: 0)
         var qvel = dir.initialQvel
         qvel[0] = 1
-        dir.setState(qpos: dir.initialQpos, qvel: qvel)
+        try dir.setState(qpos: dir.initialQpos, qvel: qvel)
         let x0 = dir.simulation.xpos[3]
         let action = [0.5, 0, 0, 0, 0, 0, 0, -0.5]
         let r = try dir.step(action)
@@ -250,7 +250,7 @@ import Testing
         let vel = try AntVel()
         try vel.setTask(2)
         _ = try vel.reset(seed: 0)
-        vel.setState(qpos: vel.initialQpos, qvel: qvel)
+        try vel.setState(qpos: vel.initialQpos, qvel: qvel)
         let y0 = vel.simulation.xpos[3]
         let s = try vel.step(Array(repeating: 0, count: 8))
         let v = (vel.simulation.xpos[3] - y0) / vel.dt
@@ -258,7 +258,7 @@ import Testing
         // Torso above 1.0 (dropped from 1.5): terminated.
         var high = vel.initialQpos
         high[2] = 1.5
-        vel.setState(qpos: high, qvel: vel.initialQvel)
+        try vel.setState(qpos: high, qvel: vel.initialQvel)
         #expect(try vel.step(Array(repeating: 0, count: 8)).terminated)
     }
 

@@ -45,7 +45,7 @@ public class AntTaskEnvironment: MuJoCoEnvironment {
     override func resetModel() {
         let qpos = uniformNoise(initialQpos, scale: 0.1)
         let qvel = normalNoise(initialQvel, scale: 0.1)
-        simulation.setState(qpos: qpos, qvel: qvel)
+        simulation.setStateUnchecked(qpos: qpos, qvel: qvel)
     }
 
     override func observation() -> [Double] {

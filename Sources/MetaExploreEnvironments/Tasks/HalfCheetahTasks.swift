@@ -40,7 +40,7 @@ public class HalfCheetahTaskEnvironment: MuJoCoEnvironment {
     override func resetModel() {
         let qpos = uniformNoise(initialQpos, scale: 0.1)
         let qvel = normalNoise(initialQvel, scale: 0.1)
-        simulation.setState(qpos: qpos, qvel: qvel)
+        simulation.setStateUnchecked(qpos: qpos, qvel: qvel)
     }
 
     override func observation() -> [Double] { positionsThenVelocities(skippingFirst: 1) }
@@ -86,7 +86,7 @@ public final class HalfCheetahVel: HalfCheetahTaskEnvironment, TaskEnvironment {
         /// Option name: `max_goal_velocity`.
         public init(options: [String: Double]) throws {
             var r = OptionReader(options)
-            r.read("max_goal_velocity", into: &maxGoalVelocity)
+            try r.read("max_goal_velocity", into: &maxGoalVelocity)
             try r.finish(HalfCheetahVel.family)
             guard maxGoalVelocity > 0, maxGoalVelocity.isFinite else {
                 throw EnvironmentError.invalidConfiguration("max_goal_velocity must be positive, got \(maxGoalVelocity)")

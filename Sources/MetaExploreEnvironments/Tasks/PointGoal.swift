@@ -38,10 +38,10 @@ public final class PointGoal: TaskEnvironment {
         /// Option names: `goal_range`, `action_limit`, `goal_tolerance` (≤ 0 means none).
         public init(options: [String: Double]) throws {
             var r = OptionReader(options)
-            r.read("goal_range", into: &goalRange)
-            r.read("action_limit", into: &actionLimit)
+            try r.read("goal_range", into: &goalRange)
+            try r.read("action_limit", into: &actionLimit)
             var tolerance = goalTolerance ?? 0
-            r.read("goal_tolerance", into: &tolerance)
+            try r.read("goal_tolerance", into: &tolerance)
             goalTolerance = tolerance > 0 ? tolerance : nil
             try r.finish(PointGoal.family)
             guard goalRange > 0, goalRange.isFinite, actionLimit > 0, actionLimit.isFinite else {
