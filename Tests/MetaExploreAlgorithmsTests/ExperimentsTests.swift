@@ -110,3 +110,52 @@ import Testing
         }
     }
 }
+
+/// Errors a person can act on: each names the key, the valid choices or the way forward.
+@Test func configurationMistakesNameTheWayForward() throws {
+    let registry = FamilyRegistry.builtIn
+    func message(_ body: () throws -> Void) -> String {
+        do { try body() } catch { return "\(error)" }
+        return "no error"
+    }
+    // A preset of another family with --algo: the family's own presets are offered.
+    let crossFamily = message { _ = try registry.configuration(algorithm: "td3", preset: "ddpg-pendulum") }
+    #expect(crossFamily.contains("td3-paper") && crossFamily.contains("ddpg-pendulum"), "\(crossFamily)")
+    // A bad choice lists the valid ones.
+    let choice = message { _ = try registry.configuration(algorithm: "ddpg", overrides: ["agent.noise=loud"]) }
+    #expect(choice.contains("agent.noise") && choice.contains("none, gaussian, ou, parameter"), "\(choice)")
+    // A key given twice is refused, not last-one-wins.
+    let twice = message { _ = try registry.load(yaml: "algorithm: ddpg\nlearner:\n  tau: 0.1\n  tau: 0.2\n") }
+    #expect(twice.contains("learner.tau") && twice.contains("given twice"), "\(twice)")
+    // Settings under which nothing learns.
+    let noUpdates = message { _ = try registry.configuration(algorithm: "ddpg", overrides: ["agent.updatesPerStep=0"]) }
+    #expect(noUpdates.contains("agent.updatesPerStep"), "\(noUpdates)")
+    let smallBuffer = message {
+        _ = try registry.configuration(algorithm: "ddpg", overrides: ["agent.bufferSize=10", "agent.batchSize=64"])
+    }
+    #expect(smallBuffer.contains("agent.bufferSize") && smallBuffer.contains("64"), "\(smallBuffer)")
+    let warm = try registry.configuration(algorithm: "td3", overrides: ["run.totalSteps=6000"])
+    #expect(warm.warnings.count == 1 && warm.warnings[0].contains("agent.warmupSteps (10000)"), "\(warm.warnings)")
+    // A configuration "file" that is a folder.
+    let folder = message { _ = try registry.configuration(file: FileManager.default.temporaryDirectory) }
+    #expect(folder.contains("is a folder"), "\(folder)")
+}
+
+/// With `latest.safetensors` gone but step files present, the resume error names the newest step file and how to
+/// resume from it.
+@Test func aMissingLatestNamesTheNewestStepFile() throws {
+    let registry = FamilyRegistry.builtIn
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("me-nolatest-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let config = try registry.configuration(preset: "ddpg-pendulum", overrides: [
+        "run.totalSteps=400", "run.checkpointInterval=200", "run.evalEpisodes=0", "agent.warmupSteps=100",
+        "agent.bufferSize=1000", "learner.hiddenSizes=[8]"])
+    try registry.train(config, in: dir, showProgress: false, handleSignals: false)
+    try FileManager.default.removeItem(at: dir.appendingPathComponent("checkpoints/latest.safetensors"))
+    do {
+        _ = try registry.resume(in: dir, totalSteps: 600, showProgress: false, handleSignals: false)
+        Issue.record("resumed without latest.safetensors")
+    } catch {
+        #expect("\(error)".contains("step-0000000400.safetensors") && "\(error)".contains("--from"), "\(error)")
+    }
+}

@@ -174,3 +174,30 @@ final class GoalBox: Environment {
     #expect(after.hasPrefix("step 6200 (budget 6000 reached, 200 past it to finish the last iteration)"), "\(after)")
     #expect(!after.contains("%"))
 }
+
+/// A procedure whose policy produces NaN actions: the run stops with a divergence, not the environment's complaint.
+final class NaNActionProcedure: TrainingProcedure {
+    var columns: [String] { [] }
+    func advance(step: Int) throws -> UnitReport {
+        if step >= 20 { throw EnvironmentError.nonFiniteAction(index: 0, value: .nan) }
+        return UnitReport(steps: 10)
+    }
+    func evaluate(episodes: Int, seed: UInt64, step: Int) throws -> EvaluationResult { EvaluationResult(step: step, returns: []) }
+    func firstNonFiniteParameter() -> String? { nil }
+    func saveState(into state: inout CheckpointState) {}
+    func restoreState(from state: CheckpointState) throws {}
+}
+
+@Test func nanActionsAreReportedAsDivergence() throws {
+    let sink = InMemoryCheckpointSink()
+    let loop = TrainingLoop(procedure: NaNActionProcedure(),
+                            schedule: RunSchedule(totalSteps: 100, evalEpisodes: 0, checkpointInterval: 10, seed: 1),
+                            checkpointSink: sink)
+    do {
+        try loop.run()
+        Issue.record("NaN actions did not stop the run")
+    } catch let error as TrainingError {
+        guard case let .diverged(step, what, last) = error else { Issue.record("\(error)"); return }
+        #expect(step == 20 && what.contains("action") && last == 20, "\(error)")
+    }
+}

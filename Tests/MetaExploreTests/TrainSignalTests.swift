@@ -54,6 +54,7 @@ import Testing
         #expect(process.terminationReason == .exit, "killed by the signal instead of stopping: \(text)")
         #expect(process.terminationStatus == 130, "exit status \(process.terminationStatus): \(text)")
         #expect(text.contains("stopped early") && text.contains("--resume"), "\(text)")
+        #expect(!text.contains("final evaluation"), "an interrupted run has no final evaluation: \(text)")
         let checkpoint = folder.appendingPathComponent("checkpoints/latest.safetensors")
         #expect(FileManager.default.fileExists(atPath: checkpoint.path))
         // It stopped early: the last logged step is far from the budget.
