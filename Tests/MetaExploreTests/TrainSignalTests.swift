@@ -1,4 +1,5 @@
 import Foundation
+import MetaExplore
 import Testing
 
 /// `metaexplore train` stopped by SIGINT (Ctrl-C) or SIGTERM, through the real executable: it finishes the current
@@ -64,5 +65,46 @@ import Testing
         // The run folder's configuration is the one asked for (a stale incremental build once wrote garbage here).
         let config = try String(contentsOf: folder.appendingPathComponent("config.yaml"), encoding: .utf8)
         #expect(config.contains("\n  seed: 1\n") && config.contains("\n  visitationWindow: 0\n"), "\(config)")
+    }
+}
+
+/// Two `train` processes on one run folder: the second is refused while the first runs, and the folder keeps one
+/// run's configuration and checkpoint.
+@Suite struct RunFolderLockProcessTests {
+    @Test func aSecondTrainOnTheSameFolderIsRefused() throws {
+        let exe = ReproductionTests.executable
+        try #require(FileManager.default.isExecutableFile(atPath: exe), "metaexplore not found at \(exe)")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("me-twice-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        func start(seed: Int) throws -> (Process, Pipe) {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: exe)
+            p.arguments = ["train", "--preset", "ddpg-pendulum", "--steps", "2000000", "--seed", "\(seed)",
+                           "--set", "run.logInterval=200", "--set", "run.checkpointInterval=0", "--out", folder.path,
+                           "--quiet"]
+            let pipe = Pipe()
+            p.standardOutput = pipe
+            p.standardError = pipe
+            try p.run()
+            return (p, pipe)
+        }
+        let first = try start(seed: 1)
+        defer { if first.0.isRunning { first.0.terminate() } }
+        let progress = folder.appendingPathComponent("progress.csv")
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline && ((try? String(contentsOf: progress, encoding: .utf8))?.split(separator: "\n").count ?? 0) < 2 {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        let second = try start(seed: 2)
+        second.0.waitUntilExit()
+        let text = String(decoding: second.1.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(second.0.terminationStatus != 0 && text.contains("in use by another process"), "\(text)")
+        kill(first.0.processIdentifier, SIGINT)
+        first.0.waitUntilExit()
+        #expect(first.0.terminationStatus == 130)
+        let config = try String(contentsOf: folder.appendingPathComponent("config.yaml"), encoding: .utf8)
+        #expect(config.contains("seed: 1\n"))
+        let checkpoint = try SafeTensorsCheckpointStore.read(folder.appendingPathComponent("checkpoints/latest.safetensors"))
+        #expect(checkpoint.metadata["runner.schedule.seed"] == "1")
     }
 }
