@@ -84,8 +84,6 @@ public enum Reproduction {
                            stop: StopRequest? = nil) throws -> Outcome {
         try RunDirectory.prepareFolder(root)
         try checkOwnership(of: root, plan: plan, extraArguments: extraArguments)
-        let jobs = ExperimentGrid.jobs(algorithms: plan.algorithms, environments: plan.environments, seeds: plan.seeds)
-        let arguments = plan.trainArguments
         let progress: @Sendable (GridProgress) -> Void = { p in if showProgress { ExperimentGrid.printProgress(p) } }
         let command: @Sendable (ExperimentJob, URL) -> [String] = { job, folder in
             let checkpoint = folder.appendingPathComponent("checkpoints/latest.safetensors")
@@ -93,13 +91,10 @@ public enum Reproduction {
                 return [executable, "train", "--resume", "--out", folder.path, "--quiet"]
             }
             // A folder without a checkpoint holds nothing worth keeping: start over in it.
-            for name in ["config.yaml", "versions.json", "progress.csv", "progress.jsonl", "tb"] {
-                try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
-            }
-            return [executable, "train"] + arguments(job.algorithm, job.environment, job.seed) + extraArguments
-                + ["--out", folder.path, "--quiet"]
+            for name in startedFiles { try? FileManager.default.removeItem(at: folder.appendingPathComponent(name)) }
+            return freshCommand(plan, job, folder: folder, executable: executable, extraArguments: extraArguments)
         }
-        var grid = ExperimentGrid(root: root, jobs: jobs, maxParallel: maxParallel, progress: progress, command: command)
+        var grid = grid(plan, root: root, maxParallel: maxParallel, progress: progress, command: command)
         grid.stop = stop
         // Record what the folder belongs to before any run starts in it.
         try writePlanRecord(plan, extraArguments: extraArguments, to: root)
@@ -107,6 +102,29 @@ public enum Reproduction {
         if let stop, stop.isRequested {
             return Outcome(table: ResultsTable([]), report: report, figures: [], failures: [], interrupted: true)
         }
+        return try tabulate(plan, root: root, grid: grid, report: report)
+    }
+
+    /// The files a started run leaves in its folder (removed before a fresh start in a folder without checkpoint).
+    static let startedFiles = ["config.yaml", "versions.json", "progress.csv", "progress.jsonl", "tb"]
+
+    /// The plan's grid of jobs under `root`.
+    static func grid(_ plan: ReproductionPlan, root: URL, maxParallel: Int = 1,
+                     progress: @escaping @Sendable (GridProgress) -> Void = ExperimentGrid.printProgress,
+                     command: @escaping @Sendable (ExperimentJob, URL) -> [String] = { _, _ in [] }) -> ExperimentGrid {
+        let jobs = ExperimentGrid.jobs(algorithms: plan.algorithms, environments: plan.environments, seeds: plan.seeds)
+        return ExperimentGrid(root: root, jobs: jobs, maxParallel: maxParallel, progress: progress, command: command)
+    }
+
+    /// The `train` command that starts `job` afresh in `folder`.
+    static func freshCommand(_ plan: ReproductionPlan, _ job: ExperimentJob, folder: URL, executable: String,
+                             extraArguments: [String]) -> [String] {
+        [executable, "train"] + plan.trainArguments(job.algorithm, job.environment, job.seed) + extraArguments
+            + ["--out", folder.path, "--quiet"]
+    }
+
+    /// Reads every finished run of the grid and writes `results.md`, `results.csv` and the figures.
+    static func tabulate(_ plan: ReproductionPlan, root: URL, grid: ExperimentGrid, report: GridReport) throws -> Outcome {
         let collected = grid.collect(ExperimentGrid.csvReader(stepColumn: "step", valueColumn: "eval_return"))
         var failures: [(ExperimentJob, String)] = report.failed.map { ($0.job, "exit \($0.record.exitStatus)") }
         for c in collected { if case .failure(let e) = c.result { failures.append((c.job, "\(e)")) } }

@@ -51,10 +51,18 @@ public struct JobOutcome: Sendable {
     public var record: JobRecord
     /// The last lines of the job's log (for failures).
     public var logTail: String
+
+    public init(job: ExperimentJob, record: JobRecord, logTail: String) {
+        self.job = job
+        self.record = record
+        self.logTail = logTail
+    }
 }
 
 /// The summary of one `run()`.
 public struct GridReport: Sendable {
+    public init() {}
+
     public var succeeded: [JobOutcome] = []
     public var failed: [JobOutcome] = []
     /// Jobs already complete before this run (their `done.json` existed).
