@@ -45,6 +45,24 @@ func smallMAMLRun(_ algorithm: String, steps: Int, extra: [String] = []) throws 
         #expect(throws: (any Error).self) { _ = try bad.makeProcedure { try make("Pendulum-v1") } }
     }
 
+    /// `meta-eval`'s library function on a run folder: k + 1 rows over the requested held-out tasks, the same numbers
+    /// as the procedure's own meta-evaluation after restoring the checkpoint, and no training needed beyond one
+    /// iteration (a checkpoint).
+    @Test func metaEvaluationOfARunFolder() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Experiments.train(try smallMAMLRun("maml-trpo", steps: 1200), in: folder)
+        let url = folder.appendingPathComponent("checkpoints/latest.safetensors")
+        let (result, iteration, environment) = try MAMLProcedure.metaEvaluate(checkpoint: url, steps: 3, tasks: 4,
+                                                                              trajectories: 2, seed: 1)
+        #expect(iteration == 1 && environment == "PointGoal-v1")
+        #expect(result.returns.count == 4 && result.returns.allSatisfy { $0.count == 4 })
+        #expect(result.tasks == PointGoal.testTasks(count: 4).map { [$0.x, $0.y] })
+        let again = try MAMLProcedure.metaEvaluate(checkpoint: url, steps: 3, tasks: 4, trajectories: 2, seed: 1)
+        #expect(again.result.returns == result.returns)
+        #expect(result.table.split(separator: "\n").count == 5)
+    }
+
     /// A run stopped after iteration 2 and resumed equals the uninterrupted 3-iteration run, bit for bit in every
     /// saved tensor and value and in its progress rows (wall-clock columns aside).
     @Test(arguments: ["maml-trpo", "promp", "e-maml", "maml-vpg"])
