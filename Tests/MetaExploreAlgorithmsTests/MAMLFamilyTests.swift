@@ -63,6 +63,18 @@ func smallMAMLRun(_ algorithm: String, steps: Int, extra: [String] = []) throws 
         #expect(result.table.split(separator: "\n").count == 5)
     }
 
+    /// Several inner steps: a ProMP and a MAML-TRPO iteration with `meta.innerSteps=2` sample three times
+    /// (2 adaptation steps + post-update) and keep one η per inner step.
+    @Test(arguments: ["promp", "maml-trpo"])
+    func twoInnerStepsRun(algorithm: String) throws {
+        let config = try smallMAMLRun(algorithm, steps: 1800, extra: ["meta.innerSteps=2"])
+        let procedure = try require2(config.makeProcedure { try make("PointGoal-v1") } as? MAMLProcedure)
+        let report = try procedure.advance(step: 0)
+        #expect(report.steps == 3 * 2 * 3 * 100)
+        #expect(report.measurements.allSatisfy { $0.value.isFinite })
+        if let promp = procedure.optimizer as? ProMP { #expect(promp.penalties.count == 2) }
+    }
+
     /// A run stopped after iteration 2 and resumed equals the uninterrupted 3-iteration run, bit for bit in every
     /// saved tensor and value and in its progress rows (wall-clock columns aside).
     @Test(arguments: ["maml-trpo", "promp", "e-maml", "maml-vpg"])

@@ -185,4 +185,32 @@ import Testing
         // The step is along the natural gradient: it raises the exact post-update return.
         #expect(Self.exactObjective(p.flatParameters()) > Self.exactObjective(Self.theta0))
     }
+
+    /// Two inner steps (`innerSteps = 2`): step 2 adapts on samples of θ′ (nodes of π_θ′), the outer samples are
+    /// those of θ″; the meta-gradient through both steps equals finite differences of F₂(θ) = mean_g E_g(A_g(A_g(θ))),
+    /// A_g(t) = t + α∇E_g(t).
+    @Test func twoInnerStepsMetaGradientMatchesTheExactObjective() {
+        let p = policy()
+        let t0 = Self.theta0
+        let step0 = Self.goals.map { Self.quadratureInputs(p, parameters: t0, goal: $0) }
+        let step1 = Self.goals.map { Self.quadratureInputs(p, parameters: Self.adapted(t0, $0), goal: $0) }
+        let post = Self.goals.map { Self.quadratureInputs(p, parameters: Self.adapted(Self.adapted(t0, $0), $0), goal: $0) }
+        let o = MetaObjective(policy: p, innerInputs: [step0, step1], outerInputs: post, innerStepSize: Self.alpha,
+                              innerLoss: .lvc)
+        for (i, g) in Self.goals.enumerated() {
+            #expect(maxDifference(flatten(o.adapted(p.parameters, task: i, createGraph: false)),
+                                  Self.adapted(Self.adapted(t0, g), g)) < 1e-12)
+        }
+        func f2(_ t: [Double]) -> Double {
+            Self.goals.reduce(0) { $0 + Self.expected(Self.adapted(Self.adapted(t, $1), $1), $1) } / Double(Self.goals.count)
+        }
+        let fd = t0.indices.map { k -> Double in
+            var up = t0, down = t0
+            up[k] += 1e-5
+            down[k] -= 1e-5
+            return (f2(up) - f2(down)) / 2e-5
+        }
+        let g = MAMLVPG(policy: p).metaGradient(o)
+        #expect(maxDifference(g, fd.map { -$0 }) < 1e-7, "\(g) vs \(fd.map { -$0 })")
+    }
 }
