@@ -12,6 +12,7 @@ extension FamilyRegistry {
                     TD3Family.self,
                     MetaPolicyGradientFamily.self,
                     CMPFamily.self,
+                    MAMLFamily.self,
                 ],
                 presets: PresetLibrary(candidates: PresetLibrary.standardCandidates(
                     bundle: "MetaExplore_MetaExploreAlgorithms",

@@ -1,0 +1,38 @@
+import ArgumentParser
+import Foundation
+import MetaExplore
+
+/// `metaexplore meta-eval`: the held-out adaptation curve of a gradient-based meta-RL run (MAML's test protocol).
+struct MetaEval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "meta-eval",
+        abstract: "Meta-evaluate a meta-RL run: mean return on held-out tasks after 0, 1, …, k adaptation steps.",
+        discussion: """
+            For each held-out test task of the run's task family, samples trajectories with the meta-trained policy, \
+            adapts by the run's inner step on exactly those samples, samples again, … and prints the mean return after \
+            each step with a 95% confidence interval (Student's t over tasks).
+            """)
+
+    @Option(name: .customLong("run"), help: "A run folder (uses checkpoints/latest.safetensors).") var runFolder: String?
+    @Option(help: "A checkpoint file (.safetensors).") var checkpoint: String?
+    @Option(help: "Adaptation steps k.") var steps: Int = 3
+    @Option(help: "Held-out tasks (the first of the family's fixed list).") var tasks: Int = 40
+    @Option(help: "Trajectories per task and step.") var trajectories: Int = 20
+    @Option(help: "Seed of the evaluation's samples.") var seed: UInt64 = 0
+
+    func validate() throws {
+        guard (runFolder == nil) != (checkpoint == nil) else { throw ValidationError("give exactly one of --run or --checkpoint") }
+        if steps < 0 { throw ValidationError("--steps must be ≥ 0, got \(steps)") }
+        if tasks < 1 { throw ValidationError("--tasks must be at least 1, got \(tasks)") }
+        if trajectories < 1 { throw ValidationError("--trajectories must be at least 1, got \(trajectories)") }
+    }
+
+    func run() throws {
+        let url = checkpoint.map { URL(fileURLWithPath: $0) }
+            ?? URL(fileURLWithPath: runFolder!).appendingPathComponent("checkpoints/latest.safetensors")
+        let (result, iteration, environment) = try MAMLProcedure.metaEvaluate(
+            checkpoint: url, steps: steps, tasks: tasks, trajectories: trajectories, seed: seed)
+        print("\(environment), meta-iteration \(iteration), \(tasks) held-out tasks × \(trajectories) trajectories")
+        print(result.table)
+    }
+}
