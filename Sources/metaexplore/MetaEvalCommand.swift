@@ -30,9 +30,10 @@ struct MetaEval: ParsableCommand {
     func run() throws {
         let url = checkpoint.map { URL(fileURLWithPath: $0) }
             ?? URL(fileURLWithPath: runFolder!).appendingPathComponent("checkpoints/latest.safetensors")
-        let (result, iteration, environment) = try MAMLProcedure.metaEvaluate(
+        let (curve, config, step) = try FamilyRegistry.builtIn.metaEvaluate(
             checkpoint: url, steps: steps, tasks: tasks, trajectories: trajectories, seed: seed)
-        print("\(environment), meta-iteration \(iteration), \(tasks) held-out tasks × \(trajectories) trajectories")
-        print(result.table)
+        print("\(config.label) on \(config.environment), checkpoint at step \(step), \(tasks) held-out tasks × "
+              + "\(trajectories) trajectories")
+        print(curve.table)
     }
 }

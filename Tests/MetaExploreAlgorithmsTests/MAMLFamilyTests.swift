@@ -53,13 +53,29 @@ func smallMAMLRun(_ algorithm: String, steps: Int, extra: [String] = []) throws 
         defer { try? FileManager.default.removeItem(at: folder) }
         try Experiments.train(try smallMAMLRun("maml-trpo", steps: 1200), in: folder)
         let url = folder.appendingPathComponent("checkpoints/latest.safetensors")
-        let (result, iteration, environment) = try MAMLProcedure.metaEvaluate(checkpoint: url, steps: 3, tasks: 4,
-                                                                              trajectories: 2, seed: 1)
-        #expect(iteration == 1 && environment == "PointGoal-v1")
-        #expect(result.returns.count == 4 && result.returns.allSatisfy { $0.count == 4 })
-        #expect(result.tasks == PointGoal.testTasks(count: 4).map { [$0.x, $0.y] })
-        let again = try MAMLProcedure.metaEvaluate(checkpoint: url, steps: 3, tasks: 4, trajectories: 2, seed: 1)
-        #expect(again.result.returns == result.returns)
+        let (curve, config, step) = try FamilyRegistry.builtIn.metaEvaluate(checkpoint: url, steps: 3, tasks: 4,
+                                                                             trajectories: 2, seed: 1)
+        #expect(step == 1200 && config.environment == "PointGoal-v1")
+        #expect(curve.returns.count == 4 && curve.returns.allSatisfy { $0.count == 4 })
+        // The same numbers as the procedure's own meta-evaluation after restoring the checkpoint, on the family's
+        // held-out tasks.
+        let procedure = try require2(config.makeProcedure { try make("PointGoal-v1") } as? MAMLProcedure)
+        try procedure.restoreState(from: try SafeTensorsCheckpointStore.read(url))
+        #expect(procedure.iteration == 1)
+        let direct = try procedure.metaEvaluate(tasks: 4, trajectoriesPerTask: 2, steps: 3, seed: 1)
+        #expect(direct.tasks == PointGoal.testTasks(count: 4).map { [$0.x, $0.y] })
+        #expect(direct.returns == curve.returns)
+        let again = try FamilyRegistry.builtIn.metaEvaluate(checkpoint: url, steps: 3, tasks: 4, trajectories: 2, seed: 1)
+        #expect(again.curve.returns == curve.returns)
+        // A family that does not adapt has no meta-evaluation.
+        let ddpg = folder.appendingPathComponent("ddpg")
+        try Experiments.train(try Experiments.configuration(preset: "ddpg-pendulum", overrides: [
+            "run.totalSteps=300", "run.evalEpisodes=0", "agent.warmupSteps=100", "agent.bufferSize=1000"]), in: ddpg)
+        #expect(throws: ExperimentError.self) {
+            _ = try FamilyRegistry.builtIn.metaEvaluate(checkpoint: ddpg.appendingPathComponent("checkpoints/latest.safetensors"),
+                                                        steps: 1)
+        }
+        let result = curve
         #expect(result.table.split(separator: "\n").count == 5)
     }
 
