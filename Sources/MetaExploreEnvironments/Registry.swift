@@ -35,6 +35,16 @@ public enum Registry {
         },
         Spec(id: AntDir.family, maxEpisodeSteps: AntTaskEnvironment.horizon) { try AntDir(options: $0) },
         Spec(id: AntVel.family, maxEpisodeSteps: AntTaskEnvironment.horizon) { try AntVel(options: $0) },
+        // DREAM's grid worlds (Tasks/GridWorlds/): task = problem id, 20-step episodes.
+        Spec(id: GridWorldEnvironment.distractingBusFamily, maxEpisodeSteps: GridWorld.horizon) {
+            try GridWorldEnvironment(.distractingBus, options: $0)
+        },
+        Spec(id: GridWorldEnvironment.mapFamily, maxEpisodeSteps: GridWorld.horizon) {
+            try GridWorldEnvironment(.map, options: $0)
+        },
+        Spec(id: GridWorldEnvironment.cookingFamily, maxEpisodeSteps: GridWorld.horizon) {
+            try GridWorldEnvironment(.cooking, options: $0)
+        },
     ]
 
     /// All registered ids.

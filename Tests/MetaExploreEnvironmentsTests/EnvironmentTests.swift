@@ -166,6 +166,8 @@ struct SemanticsTests {
         // PointGoal-v1 starts at the origin by definition (MAML's point task): its reset ignores the seed.
         for id in Registry.ids where id != PointGoal.family {
             let env = try make(id)
+            // DREAM's grid worlds start every episode on a fixed cell; the seed draws the (unobserved) instruction.
+            if env.unwrapped is GridWorldEnvironment { continue }
             let first = try env.reset(seed: 42).observation
             let other = try env.reset(seed: 43).observation
             let again = try env.reset(seed: 42).observation
