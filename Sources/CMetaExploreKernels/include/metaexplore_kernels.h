@@ -29,3 +29,11 @@ int me_sgemm_small(int trans_a, int trans_b, size_t m, size_t n, size_t k, const
 // Returns 0 without touching C when this CPU lacks that instruction set; no shape restrictions beyond the limit.
 int me_sgemm_small_variant(int isa, int trans_a, int trans_b, size_t m, size_t n, size_t k, const float *a,
                            size_t lda, const float *b, size_t ldb, float *c, size_t ldc, int accumulate);
+
+// Tensor buffers from a per-thread cache by size class (see pool.c). `me_buffer_free` must be given the byte count
+// the buffer was allocated with. Buffers are 16-byte aligned (malloc's alignment) and uninitialized.
+void *me_buffer_alloc(size_t bytes);
+void me_buffer_free(void *p, size_t bytes);
+// Bytes the calling thread's cache holds, and a way to hand them all back to malloc.
+size_t me_buffer_pool_cached_bytes(void);
+void me_buffer_pool_trim(void);
