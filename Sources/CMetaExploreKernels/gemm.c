@@ -1,4 +1,4 @@
-#include "metaexplore_kernels.h"
+#include "internal.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -131,6 +131,7 @@ static gemm_fn choose(void) {
 
 int me_sgemm_small(int trans_a, int trans_b, size_t m, size_t n, size_t k, const float *a, size_t lda,
                    const float *b, size_t ldb, float *c, size_t ldc, int accumulate) {
+    me_engine_thread_enter();  // before BLAS too: this is every product's entry point
     static gemm_fn fn;
     static int chosen;
     if (!__atomic_load_n(&chosen, __ATOMIC_ACQUIRE)) {

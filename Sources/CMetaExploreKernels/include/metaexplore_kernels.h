@@ -37,3 +37,13 @@ void me_buffer_free(void *p, size_t bytes);
 // Bytes the calling thread's cache holds, and a way to hand them all back to malloc.
 size_t me_buffer_pool_cached_bytes(void);
 void me_buffer_pool_trim(void);
+
+// Denormal handling (see denormals.c). The kernels call `me_engine_thread_enter()` (internal.h) on entry: the
+// first call on a thread sets FTZ|DAZ in MXCSR there unless METAEXPLORE_DENORMALS=keep. The other functions
+// return 0 where the CPU has no MXCSR (non-x86), 1 otherwise.
+int me_denormals_policy_flush(void);             // 1 unless METAEXPLORE_DENORMALS=keep
+int me_denormals_flush_current_thread(void);     // set FTZ|DAZ on the calling thread
+int me_denormals_keep_current_thread(void);      // clear FTZ|DAZ on the calling thread
+int me_denormals_flushed_on_current_thread(void);  // 1 when both FTZ and DAZ are set on the calling thread
+// Applies the policy to the calling thread now (what the kernels do on their first call there).
+void me_engine_thread_setup(void);
