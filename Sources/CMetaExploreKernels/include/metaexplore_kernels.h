@@ -47,3 +47,10 @@ int me_denormals_keep_current_thread(void);      // clear FTZ|DAZ on the calling
 int me_denormals_flushed_on_current_thread(void);  // 1 when both FTZ and DAZ are set on the calling thread
 // Applies the policy to the calling thread now (what the kernels do on their first call there).
 void me_engine_thread_setup(void);
+
+// Vectorized float32 exp, tanh, sigmoid (the algorithms of the Swift VectorMath reference, bit for bit) and the
+// fused tanh backward dx = g·(1 − y²).
+void me_exp_f32(const float *x, float *y, size_t n);
+void me_tanh_f32(const float *x, float *y, size_t n);
+void me_sigmoid_f32(const float *x, float *y, size_t n);
+void me_tanh_backward_f32(const float *g, const float *y, float *dx, size_t n);

@@ -1,3 +1,4 @@
+import CMetaExploreKernels
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -184,7 +185,7 @@ extension Tensor {
                     let lse = logf(total)
                     for j in 0..<d { y[j] -= lse }
                 } else {
-                    VectorMath.exp(UnsafePointer(y), y, d)
+                    me_exp_f32(y, y, d)
                     var total: Float = 0
                     for j in 0..<d { total += y[j] }
                     let inv = 1 / total
