@@ -180,7 +180,7 @@ enum SwiftVectorMathReference {
             box.product = tiny.matmul(small).scalars[0]  // 16 · 1e-40: a denormal without the flush
             box.after = Denormals.isFlushingOnCurrentThread
             // A denormal input reads as zero.
-            let denormal = Tensor(shape: [16], scalars: [Float](repeating: 1e-40, count: 16))
+            let denormal = Tensor(shape: [16], scalars: [Float](repeating: Float(bitPattern: 0x0001_16C2), count: 16)  // ≈ 1e-40)
             var out = [Float](repeating: -1, count: 16)
             denormal.withUnsafeFloats { me_relu_f32($0.baseAddress!, &out, 16) }
             box.scaled = out[0]
@@ -202,13 +202,13 @@ enum SwiftVectorMathReference {
             box.states.append(Denormals.isFlushingOnCurrentThread)
             Denormals.flushOnCurrentThread()
             box.states.append(Denormals.isFlushingOnCurrentThread)
-            let denormal: [Float] = [1e-40]
+            let denormal: [Float] = [Float(bitPattern: 0x0001_16C2)]  // ≈ 1e-40, a denormal
             var out: [Float] = [-1]
             me_relu_f32(denormal, &out, 1)
             box.states.append(out[0] == 0)  // read as zero
             Denormals.keepOnCurrentThread()
             me_relu_f32(denormal, &out, 1)
-            box.states.append(out[0] == 1e-40)  // kept: the thread has been set up, no later kernel call changes it
+            box.states.append(out[0] == denormal[0])  // kept: the thread has been set up, no later kernel call changes it
             box.states.append(Denormals.isFlushingOnCurrentThread)
             done.signal()
         }.start()
