@@ -180,7 +180,7 @@ enum SwiftVectorMathReference {
             box.product = tiny.matmul(small).scalars[0]  // 16 · 1e-40: a denormal without the flush
             box.after = Denormals.isFlushingOnCurrentThread
             // A denormal input reads as zero.
-            let denormal = Tensor(shape: [16], scalars: [Float](repeating: Float(bitPattern: 0x0001_16C2), count: 16)  // ≈ 1e-40)
+            let denormal = Tensor(shape: [16], scalars: [Float](repeating: Float(bitPattern: 0x0001_16C2), count: 16))  // ≈ 1e-40
             var out = [Float](repeating: -1, count: 16)
             denormal.withUnsafeFloats { me_relu_f32($0.baseAddress!, &out, 16) }
             box.scaled = out[0]
