@@ -141,3 +141,14 @@ ME_CLONES void me_lerp_f32(float *target, const float *source, size_t n, float t
     const float keep = 1.0f - tau;
     for (size_t j = 0; j < n; j++) target[j] = keep * target[j] + tau * source[j];
 }
+
+// out[j] = x[0][j] + x[1][j] + … + x[rows−1][j], the rows added in order (vectorized across columns).
+ME_CLONES void me_column_sum_f32(const float *x, float *out, size_t rows, size_t cols) {
+    me_engine_thread_enter();
+    if (rows == 0) { memset(out, 0, cols * sizeof(float)); return; }
+    memcpy(out, x, cols * sizeof(float));
+    for (size_t r = 1; r < rows; r++) {
+        const float *row = x + r * cols;
+        for (size_t j = 0; j < cols; j++) out[j] += row[j];
+    }
+}

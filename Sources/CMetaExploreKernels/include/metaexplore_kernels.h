@@ -54,3 +54,6 @@ void me_exp_f32(const float *x, float *y, size_t n);
 void me_tanh_f32(const float *x, float *y, size_t n);
 void me_sigmoid_f32(const float *x, float *y, size_t n);
 void me_tanh_backward_f32(const float *g, const float *y, float *dx, size_t n);
+
+// Column sums of a row-major rows×cols matrix: out[j] = x[0][j] + x[1][j] + … in row order (the bias gradient).
+void me_column_sum_f32(const float *x, float *out, size_t rows, size_t cols);
