@@ -14,7 +14,7 @@
 // to v for a denormal of fewer than 500 units), so every later step of such a run computes on them.
 //
 // The engine therefore sets FTZ (flush results to zero) and DAZ (read denormal inputs as zero) in MXCSR on every
-// thread it computes on, the first time a kernel runs on that thread. METAEXPLORE_DENORMALS=keep turns this off
+// thread it computes on, the first time a tensor buffer is allocated or a kernel runs on that thread. METAEXPLORE_DENORMALS=keep turns this off
 // (read once per process). MXCSR is per thread and inherited by threads the process creates afterwards.
 
 #define MXCSR_DAZ (1u << 6)

@@ -1,4 +1,4 @@
-#include "metaexplore_kernels.h"
+#include "internal.h"
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -83,6 +83,9 @@ static inline me_pool *me_pool_get(void) {
 }
 
 void *me_buffer_alloc(size_t bytes) {
+    // Every tensor is born here, so a thread gets the engine's floating-point setup before its first tensor
+    // exists, whichever op comes first (network construction, a checkpoint load, a product).
+    me_engine_thread_enter();
     size_t class_bytes;
     int c = me_size_class(bytes, &class_bytes);
     if (c < 0) return malloc(bytes);

@@ -2,7 +2,7 @@ import CMetaExploreKernels
 
 /// How the engine treats denormal (subnormal) floats: flushed to zero by default.
 ///
-/// On its first kernel call on a thread, the engine sets the x86 MXCSR flags FTZ (denormal results become zero)
+/// When a thread creates its first tensor (or runs its first kernel), the engine sets the x86 MXCSR flags FTZ (denormal results become zero)
 /// and DAZ (denormal inputs read as zero) for that thread. Intel cores pay a microcode assist of about a hundred
 /// cycles per operation that meets a denormal; in training, Adam's moments of parameters whose gradient stays zero
 /// decay into the denormal range and stay there, so whole runs slowed down by 2× on Intel parts. Setting the
