@@ -119,27 +119,52 @@ static void gemm_avx2(int trans_a, int trans_b, size_t m, size_t n, size_t k, co
 typedef void (*gemm_fn)(int, int, size_t, size_t, size_t, const float *, size_t, const float *, size_t, float *,
                         size_t, int);
 
+static int have_avx512(void) {
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+           __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("fma");
+}
+
+static int have_avx2(void) { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
+
+// The widest variant the CPU has, unless METAEXPLORE_GEMM_ISA says otherwise: "avx2" (e.g. to compare the two on
+// a CPU that lowers its clock for 512-bit work), "blas" (every product to OpenBLAS; the old spelling
+// METAEXPLORE_GEMM_BLAS_ONLY=1 still works), "avx512". A request the CPU cannot honour falls back to the next
+// narrower variant. Both variants give identical bits (see me_sgemm_small's contract), so this is a speed switch.
+static int chosen_isa = -1;  // 2: AVX-512, 1: AVX2, 0: BLAS
+
 static gemm_fn choose(void) {
     __builtin_cpu_init();
-    if (getenv("METAEXPLORE_GEMM_BLAS_ONLY")) return NULL;
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-        __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("fma"))
-        return gemm_avx512;
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return gemm_avx2;
+    const char *want = getenv("METAEXPLORE_GEMM_ISA");
+    int limit = 2;
+    if (getenv("METAEXPLORE_GEMM_BLAS_ONLY") || (want && strcmp(want, "blas") == 0)) limit = 0;
+    else if (want && strcmp(want, "avx2") == 0) limit = 1;
+    if (limit >= 2 && have_avx512()) { chosen_isa = 2; return gemm_avx512; }
+    if (limit >= 1 && have_avx2()) { chosen_isa = 1; return gemm_avx2; }
+    chosen_isa = 0;
     return NULL;
+}
+
+static gemm_fn chosen_fn;
+static int chosen;
+
+static void ensure_chosen(void) {
+    if (!__atomic_load_n(&chosen, __ATOMIC_ACQUIRE)) {
+        gemm_fn f = choose();
+        __atomic_store_n(&chosen_fn, f, __ATOMIC_RELAXED);
+        __atomic_store_n(&chosen, 1, __ATOMIC_RELEASE);
+    }
+}
+
+int me_sgemm_small_isa(void) {
+    ensure_chosen();
+    return chosen_isa;
 }
 
 int me_sgemm_small(int trans_a, int trans_b, size_t m, size_t n, size_t k, const float *a, size_t lda,
                    const float *b, size_t ldb, float *c, size_t ldc, int accumulate) {
     me_engine_thread_enter();  // before BLAS too: this is every product's entry point
-    static gemm_fn fn;
-    static int chosen;
-    if (!__atomic_load_n(&chosen, __ATOMIC_ACQUIRE)) {
-        gemm_fn f = choose();
-        __atomic_store_n(&fn, f, __ATOMIC_RELAXED);
-        __atomic_store_n(&chosen, 1, __ATOMIC_RELEASE);
-    }
-    gemm_fn f = __atomic_load_n(&fn, __ATOMIC_RELAXED);
+    ensure_chosen();
+    gemm_fn f = __atomic_load_n(&chosen_fn, __ATOMIC_RELAXED);
     // Narrow outputs (n < 16) would be all scalar FMA chains, which BLAS does better.
     if (!f || n < 16 || m > ME_GEMM_MAX_DIM || n > ME_GEMM_MAX_DIM || k > ME_GEMM_MAX_DIM) return 0;
     f(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);

@@ -35,7 +35,8 @@ struct BenchEngine: ParsableCommand {
         var rng = RandomStream(seed: 0)
         print("MetaExplore engine benchmark (median of \(repeats) repeats × \(iterations) calls, one thread)")
         let env = ProcessInfo.processInfo.environment
-        print("blas_core=\(BLASInfo.coreName) OPENBLAS_NUM_THREADS=\(env["OPENBLAS_NUM_THREADS"] ?? "unset")")
+        print("blas_core=\(BLASInfo.coreName) OPENBLAS_NUM_THREADS=\(env["OPENBLAS_NUM_THREADS"] ?? "unset") "
+            + "small_product_kernel=\(BLASInfo.smallProductKernel) denormals=\(Denormals.policyFlushes ? "flush" : "keep")")
 
         let a = Tensor.randomNormal([64, 64], using: &rng)
         let b = Tensor.randomNormal([64, 64], using: &rng)

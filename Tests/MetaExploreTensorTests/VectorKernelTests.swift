@@ -217,3 +217,24 @@ enum SwiftVectorMathReference {
     }
     #endif
 }
+
+/// Column sums (bias gradients) in C: the same order of additions as the loop they replaced.
+@Suite struct ColumnSumKernelTests {
+    @Test(arguments: [(1, 5), (64, 64), (64, 1), (3, 17), (256, 300), (0, 4)])
+    func columnSumsAddRowsInOrder(shape: (Int, Int)) {
+        let (rows, cols) = shape
+        var rng = RandomStream(seed: UInt64(rows * 1000 + cols))
+        let x = Tensor.randomNormal([rows, cols], std: 3, using: &rng)
+        let sum = x.sum(axes: [0])
+        var expected = [Float](repeating: 0, count: cols)
+        x.withUnsafeFloats { p in
+            if rows > 0 { for j in 0..<cols { expected[j] = p[j] } }
+            for r in stride(from: 1, to: rows, by: 1) { for j in 0..<cols { expected[j] += p[r * cols + j] } }
+        }
+        #expect(sum.scalars.map(\.bitPattern) == expected.map(\.bitPattern))
+    }
+
+    @Test func kernelChoiceIsReported() {
+        #expect(["avx512", "avx2", "blas"].contains(BLASInfo.smallProductKernel))
+    }
+}

@@ -25,6 +25,10 @@ float me_sum_f32(const float *x, size_t n);
 int me_sgemm_small(int trans_a, int trans_b, size_t m, size_t n, size_t k, const float *a, size_t lda,
                    const float *b, size_t ldb, float *c, size_t ldc, int accumulate);
 
+// The variant me_sgemm_small uses on this CPU: 2 AVX-512, 1 AVX2, 0 none (every product goes to BLAS). Chosen once
+// per process; METAEXPLORE_GEMM_ISA=avx2|avx512|blas overrides (see gemm.c).
+int me_sgemm_small_isa(void);
+
 // The same product with an explicit instruction set (1: AVX2+FMA, 2: AVX-512), for tests that compare the variants.
 // Returns 0 without touching C when this CPU lacks that instruction set; no shape restrictions beyond the limit.
 int me_sgemm_small_variant(int isa, int trans_a, int trans_b, size_t m, size_t n, size_t k, const float *a,
