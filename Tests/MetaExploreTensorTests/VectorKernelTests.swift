@@ -220,7 +220,7 @@ enum SwiftVectorMathReference {
 
 /// Column sums (bias gradients) in C: the same order of additions as the loop they replaced.
 @Suite struct ColumnSumKernelTests {
-    @Test(arguments: [(1, 5), (64, 64), (64, 1), (3, 17), (256, 300), (0, 4)])
+    @Test(arguments: [(1, 5), (64, 64), (64, 2), (3, 17), (256, 300), (0, 4)])
     func columnSumsAddRowsInOrder(shape: (Int, Int)) {
         let (rows, cols) = shape
         var rng = RandomStream(seed: UInt64(rows * 1000 + cols))
