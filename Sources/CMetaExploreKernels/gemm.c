@@ -7,8 +7,11 @@
 
 // The kernel body, instantiated once per instruction set with its vector width W (floats per register) and NV
 // vectors per row block. B is read as a k×n row-major panel; A(i, p) is read as a scalar and broadcast. Blocks of
-// 4 rows × NV·W columns keep 4·NV accumulators in registers (the loops over r and h unroll fully).
-#define ME_GEMM_BODY(VT, W, NV)                                                                                   \
+// 4 rows × NV·W columns keep 4·NV accumulators in registers (the loops over r and h unroll fully). SPLAT broadcasts
+// A's scalar into every lane with a shuffle (one vbroadcastss from memory); `(VT){0} + x` would cost an extra
+// scalar add per element of A, kept by the compiler only because it turns −0 into +0, which cannot change a
+// result here: every accumulator starts at +0, and an FMA chain from +0 never produces −0.
+#define ME_GEMM_BODY(VT, W, NV, SPLAT)                                                                                   \
     if (trans_b) { /* copy Bᵀ into a k×n panel (thread-local: large stack frames would be probed every call) */  \
         float *bt = me_gemm_panel;                                                                                \
         for (size_t j = 0; j < n; j++)                                                                            \
@@ -34,7 +37,7 @@
                 VT bv[NV];                                                                                        \
                 for (int h = 0; h < NV; h++) memcpy(&bv[h], b + p * ldb + j + h * W, sizeof(VT));                 \
                 for (int r = 0; r < 4; r++) {                                                                     \
-                    const VT x = (VT){0} + a[(i + r) * sa_i + p * sa_p];                                          \
+                    const VT x = SPLAT(a[(i + r) * sa_i + p * sa_p]);                                          \
                     for (int h = 0; h < NV; h++) acc[r][h] = __builtin_elementwise_fma(x, bv[h], acc[r][h]);      \
                 }                                                                                                 \
             }                                                                                                     \
@@ -52,7 +55,7 @@
                 VT bv;                                                                                            \
                 memcpy(&bv, b + p * ldb + j, sizeof bv);                                                          \
                 for (int r = 0; r < 4; r++)                                                                       \
-                    acc[r] = __builtin_elementwise_fma((VT){0} + a[(i + r) * sa_i + p * sa_p], bv, acc[r]);       \
+                    acc[r] = __builtin_elementwise_fma(SPLAT(a[(i + r) * sa_i + p * sa_p]), bv, acc[r]);       \
             }                                                                                                     \
             for (int r = 0; r < 4; r++) {                                                                         \
                 float *dst = c + (i + r) * ldc + j;                                                               \
@@ -69,7 +72,7 @@
                 VT bv;                                                                                            \
                 memcpy(&bv, tp + p * W, sizeof bv);                                                               \
                 for (int r = 0; r < 4; r++)                                                                       \
-                    acc[r] = __builtin_elementwise_fma((VT){0} + a[(i + r) * sa_i + p * sa_p], bv, acc[r]);       \
+                    acc[r] = __builtin_elementwise_fma(SPLAT(a[(i + r) * sa_i + p * sa_p]), bv, acc[r]);       \
             }                                                                                                     \
             for (int r = 0; r < 4; r++) {                                                                         \
                 float *dst = c + (i + r) * ldc + j;                                                               \
@@ -84,7 +87,7 @@
             for (size_t p = 0; p < k; p++) {                                                                      \
                 VT bv;                                                                                            \
                 memcpy(&bv, b + p * ldb + j, sizeof bv);                                                          \
-                acc = __builtin_elementwise_fma((VT){0} + a[i * sa_i + p * sa_p], bv, acc);                      \
+                acc = __builtin_elementwise_fma(SPLAT(a[i * sa_i + p * sa_p]), bv, acc);                      \
             }                                                                                                     \
             float *dst = c + i * ldc + j;                                                                         \
             if (accumulate) { VT old; memcpy(&old, dst, sizeof old); acc = old + acc; }                           \
@@ -103,17 +106,19 @@ static __thread float me_gemm_tail[ME_GEMM_MAX_DIM * 16];
 
 typedef float v16f_g __attribute__((vector_size(64), aligned(4)));
 typedef float v8f_g __attribute__((vector_size(32), aligned(4)));
+#define SPLAT16(x) __builtin_shufflevector((v16f_g){(x)}, (v16f_g){0}, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+#define SPLAT8(x) __builtin_shufflevector((v8f_g){(x)}, (v8f_g){0}, 0, 0, 0, 0, 0, 0, 0, 0)
 
 __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,fma,avx2")))
 static void gemm_avx512(int trans_a, int trans_b, size_t m, size_t n, size_t k, const float *a, size_t lda,
                         const float *b, size_t ldb, float *c, size_t ldc, int accumulate) {
-    ME_GEMM_BODY(v16f_g, 16, 4)
+    ME_GEMM_BODY(v16f_g, 16, 4, SPLAT16)
 }
 
 __attribute__((target("avx2,fma")))
 static void gemm_avx2(int trans_a, int trans_b, size_t m, size_t n, size_t k, const float *a, size_t lda,
                       const float *b, size_t ldb, float *c, size_t ldc, int accumulate) {
-    ME_GEMM_BODY(v8f_g, 8, 2)
+    ME_GEMM_BODY(v8f_g, 8, 2, SPLAT8)
 }
 
 typedef void (*gemm_fn)(int, int, size_t, size_t, size_t, const float *, size_t, const float *, size_t, float *,
