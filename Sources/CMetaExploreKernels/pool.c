@@ -1,23 +1,31 @@
 #include "internal.h"
+#include <malloc.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 // A per-thread cache of tensor buffers, by size class. Training allocates the same few dozen buffer sizes on every
-// update; going to malloc for each costs the allocator's bookkeeping and, for buffers above glibc's mmap threshold
-// (128 KiB at first), an mmap/munmap pair and a page fault per 4 KiB touched. Freed buffers are kept here instead
-// and handed out again for the next request of the same class.
+// update; going to malloc for each costs the allocator's bookkeeping. Freed buffers of up to ME_POOL_MAX_BUFFER
+// bytes are kept here instead and handed out again for the next request of the same class.
 //
 // Size classes: 64-byte steps up to 1 KiB, then four classes per power of two (a request is rounded up by at most
 // 25%). A thread keeps at most ME_POOL_PER_CLASS buffers per class and ME_POOL_DEFAULT_MB MiB in all (override with
 // METAEXPLORE_POOL_MB; 0 turns the cache off); beyond that, buffers go back to free(). A buffer may be freed on
 // another thread than the one that allocated it (it joins that thread's cache). A thread's cache is released when
 // the thread exits.
+//
+// Larger buffers (a batch of 16 000 rows, the TD3 networks' activations at batch 256) go to malloc, which glibc
+// would serve with a fresh mmap above its mmap threshold (128 KiB at first) and unmap on free, paying a page fault
+// per 4 KiB on every call. When the cache is on, the first buffer request therefore also sets glibc's mmap
+// threshold to 256 MiB and its trim threshold to 512 MiB (mallopt), so such buffers are recycled from the heap —
+// unless the user set MALLOC_MMAP_THRESHOLD_ or MALLOC_TRIM_THRESHOLD_, which are then left to glibc. Caching them
+// here instead would keep buffers of one-off sizes (a checkpoint's copy of a growing replay buffer) forever.
 
 #define ME_POOL_CLASSES 160
 #define ME_POOL_PER_CLASS 64
-#define ME_POOL_DEFAULT_MB 512
+#define ME_POOL_DEFAULT_MB 64
+#define ME_POOL_MAX_BUFFER ((size_t)1 << 20)
 
 typedef struct me_block { struct me_block *next; } me_block;
 
@@ -49,10 +57,17 @@ static void me_pool_global_init(void) {
     const char *mb = getenv("METAEXPLORE_POOL_MB");
     long v = mb && *mb ? strtol(mb, NULL, 10) : ME_POOL_DEFAULT_MB;
     me_pool_limit = v > 0 ? (size_t)v << 20 : 0;
+#ifdef M_MMAP_THRESHOLD
+    if (me_pool_limit > 0 && !getenv("MALLOC_MMAP_THRESHOLD_") && !getenv("MALLOC_TRIM_THRESHOLD_")) {
+        mallopt(M_MMAP_THRESHOLD, 256 << 20);
+        mallopt(M_TRIM_THRESHOLD, 512 << 20);
+    }
+#endif
 }
 
 // The class of a request and the byte size every buffer of that class has; -1 when too large to cache.
 static inline int me_size_class(size_t bytes, size_t *class_bytes) {
+    if (bytes > ME_POOL_MAX_BUFFER) return -1;
     if (bytes <= 1024) {
         size_t c = (bytes + 63) / 64;  // 1...16
         if (c == 0) c = 1;
@@ -88,8 +103,8 @@ void *me_buffer_alloc(size_t bytes) {
     me_engine_thread_enter();
     size_t class_bytes;
     int c = me_size_class(bytes, &class_bytes);
+    me_pool *pool = me_pool_get();  // also applies the malloc settings on the process's first request
     if (c < 0) return malloc(bytes);
-    me_pool *pool = me_pool_get();
     if (pool && pool->head[c]) {
         me_block *b = pool->head[c];
         pool->head[c] = b->next;
