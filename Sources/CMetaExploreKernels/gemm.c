@@ -1,4 +1,4 @@
-#include "metaexplore_kernels.h"
+#include "internal.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,8 +7,11 @@
 
 // The kernel body, instantiated once per instruction set with its vector width W (floats per register) and NV
 // vectors per row block. B is read as a k×n row-major panel; A(i, p) is read as a scalar and broadcast. Blocks of
-// 4 rows × NV·W columns keep 4·NV accumulators in registers (the loops over r and h unroll fully).
-#define ME_GEMM_BODY(VT, W, NV)                                                                                   \
+// 4 rows × NV·W columns keep 4·NV accumulators in registers (the loops over r and h unroll fully). SPLAT broadcasts
+// A's scalar into every lane with a shuffle (one vbroadcastss from memory); `(VT){0} + x` would cost an extra
+// scalar add per element of A, kept by the compiler only because it turns −0 into +0, which cannot change a
+// result here: every accumulator starts at +0, and an FMA chain from +0 never produces −0.
+#define ME_GEMM_BODY(VT, W, NV, SPLAT)                                                                                   \
     if (trans_b) { /* copy Bᵀ into a k×n panel (thread-local: large stack frames would be probed every call) */  \
         float *bt = me_gemm_panel;                                                                                \
         for (size_t j = 0; j < n; j++)                                                                            \
@@ -34,7 +37,7 @@
                 VT bv[NV];                                                                                        \
                 for (int h = 0; h < NV; h++) memcpy(&bv[h], b + p * ldb + j + h * W, sizeof(VT));                 \
                 for (int r = 0; r < 4; r++) {                                                                     \
-                    const VT x = (VT){0} + a[(i + r) * sa_i + p * sa_p];                                          \
+                    const VT x = SPLAT(a[(i + r) * sa_i + p * sa_p]);                                          \
                     for (int h = 0; h < NV; h++) acc[r][h] = __builtin_elementwise_fma(x, bv[h], acc[r][h]);      \
                 }                                                                                                 \
             }                                                                                                     \
@@ -52,7 +55,7 @@
                 VT bv;                                                                                            \
                 memcpy(&bv, b + p * ldb + j, sizeof bv);                                                          \
                 for (int r = 0; r < 4; r++)                                                                       \
-                    acc[r] = __builtin_elementwise_fma((VT){0} + a[(i + r) * sa_i + p * sa_p], bv, acc[r]);       \
+                    acc[r] = __builtin_elementwise_fma(SPLAT(a[(i + r) * sa_i + p * sa_p]), bv, acc[r]);       \
             }                                                                                                     \
             for (int r = 0; r < 4; r++) {                                                                         \
                 float *dst = c + (i + r) * ldc + j;                                                               \
@@ -69,7 +72,7 @@
                 VT bv;                                                                                            \
                 memcpy(&bv, tp + p * W, sizeof bv);                                                               \
                 for (int r = 0; r < 4; r++)                                                                       \
-                    acc[r] = __builtin_elementwise_fma((VT){0} + a[(i + r) * sa_i + p * sa_p], bv, acc[r]);       \
+                    acc[r] = __builtin_elementwise_fma(SPLAT(a[(i + r) * sa_i + p * sa_p]), bv, acc[r]);       \
             }                                                                                                     \
             for (int r = 0; r < 4; r++) {                                                                         \
                 float *dst = c + (i + r) * ldc + j;                                                               \
@@ -84,7 +87,7 @@
             for (size_t p = 0; p < k; p++) {                                                                      \
                 VT bv;                                                                                            \
                 memcpy(&bv, b + p * ldb + j, sizeof bv);                                                          \
-                acc = __builtin_elementwise_fma((VT){0} + a[i * sa_i + p * sa_p], bv, acc);                      \
+                acc = __builtin_elementwise_fma(SPLAT(a[i * sa_i + p * sa_p]), bv, acc);                      \
             }                                                                                                     \
             float *dst = c + i * ldc + j;                                                                         \
             if (accumulate) { VT old; memcpy(&old, dst, sizeof old); acc = old + acc; }                           \
@@ -103,42 +106,70 @@ static __thread float me_gemm_tail[ME_GEMM_MAX_DIM * 16];
 
 typedef float v16f_g __attribute__((vector_size(64), aligned(4)));
 typedef float v8f_g __attribute__((vector_size(32), aligned(4)));
+#define SPLAT16(x) __builtin_shufflevector((v16f_g){(x)}, (v16f_g){0}, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+#define SPLAT8(x) __builtin_shufflevector((v8f_g){(x)}, (v8f_g){0}, 0, 0, 0, 0, 0, 0, 0, 0)
 
 __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,fma,avx2")))
 static void gemm_avx512(int trans_a, int trans_b, size_t m, size_t n, size_t k, const float *a, size_t lda,
                         const float *b, size_t ldb, float *c, size_t ldc, int accumulate) {
-    ME_GEMM_BODY(v16f_g, 16, 4)
+    ME_GEMM_BODY(v16f_g, 16, 4, SPLAT16)
 }
 
 __attribute__((target("avx2,fma")))
 static void gemm_avx2(int trans_a, int trans_b, size_t m, size_t n, size_t k, const float *a, size_t lda,
                       const float *b, size_t ldb, float *c, size_t ldc, int accumulate) {
-    ME_GEMM_BODY(v8f_g, 8, 2)
+    ME_GEMM_BODY(v8f_g, 8, 2, SPLAT8)
 }
 
 typedef void (*gemm_fn)(int, int, size_t, size_t, size_t, const float *, size_t, const float *, size_t, float *,
                         size_t, int);
 
+static int have_avx512(void) {
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+           __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("fma");
+}
+
+static int have_avx2(void) { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
+
+// The widest variant the CPU has, unless METAEXPLORE_GEMM_ISA says otherwise: "avx2" (e.g. to compare the two on
+// a CPU that lowers its clock for 512-bit work), "blas" (every product to OpenBLAS; the old spelling
+// METAEXPLORE_GEMM_BLAS_ONLY=1 still works), "avx512". A request the CPU cannot honour falls back to the next
+// narrower variant. Both variants give identical bits (see me_sgemm_small's contract), so this is a speed switch.
+static int chosen_isa = -1;  // 2: AVX-512, 1: AVX2, 0: BLAS
+
 static gemm_fn choose(void) {
     __builtin_cpu_init();
-    if (getenv("METAEXPLORE_GEMM_BLAS_ONLY")) return NULL;
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-        __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("fma"))
-        return gemm_avx512;
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return gemm_avx2;
+    const char *want = getenv("METAEXPLORE_GEMM_ISA");
+    int limit = 2;
+    if (getenv("METAEXPLORE_GEMM_BLAS_ONLY") || (want && strcmp(want, "blas") == 0)) limit = 0;
+    else if (want && strcmp(want, "avx2") == 0) limit = 1;
+    if (limit >= 2 && have_avx512()) { chosen_isa = 2; return gemm_avx512; }
+    if (limit >= 1 && have_avx2()) { chosen_isa = 1; return gemm_avx2; }
+    chosen_isa = 0;
     return NULL;
+}
+
+static gemm_fn chosen_fn;
+static int chosen;
+
+static void ensure_chosen(void) {
+    if (!__atomic_load_n(&chosen, __ATOMIC_ACQUIRE)) {
+        gemm_fn f = choose();
+        __atomic_store_n(&chosen_fn, f, __ATOMIC_RELAXED);
+        __atomic_store_n(&chosen, 1, __ATOMIC_RELEASE);
+    }
+}
+
+int me_sgemm_small_isa(void) {
+    ensure_chosen();
+    return chosen_isa;
 }
 
 int me_sgemm_small(int trans_a, int trans_b, size_t m, size_t n, size_t k, const float *a, size_t lda,
                    const float *b, size_t ldb, float *c, size_t ldc, int accumulate) {
-    static gemm_fn fn;
-    static int chosen;
-    if (!__atomic_load_n(&chosen, __ATOMIC_ACQUIRE)) {
-        gemm_fn f = choose();
-        __atomic_store_n(&fn, f, __ATOMIC_RELAXED);
-        __atomic_store_n(&chosen, 1, __ATOMIC_RELEASE);
-    }
-    gemm_fn f = __atomic_load_n(&fn, __ATOMIC_RELAXED);
+    me_engine_thread_enter();  // before BLAS too: this is every product's entry point
+    ensure_chosen();
+    gemm_fn f = __atomic_load_n(&chosen_fn, __ATOMIC_RELAXED);
     // Narrow outputs (n < 16) would be all scalar FMA chains, which BLAS does better.
     if (!f || n < 16 || m > ME_GEMM_MAX_DIM || n > ME_GEMM_MAX_DIM || k > ME_GEMM_MAX_DIM) return 0;
     f(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);

@@ -1,4 +1,4 @@
-#include "metaexplore_kernels.h"
+#include "internal.h"
 #include <math.h>
 #include <string.h>
 
@@ -28,11 +28,12 @@ static inline float sum_impl(const float *x, size_t n) {
     return s;
 }
 
-ME_CLONES float me_sum_f32(const float *x, size_t n) { return sum_impl(x, n); }
+ME_CLONES float me_sum_f32(const float *x, size_t n) { me_engine_thread_enter(); return sum_impl(x, n); }
 
 ME_CLONES
 void me_layernorm_forward_f32(const float *x, float *y, float *xhat, float *rstd, const float *gamma,
                               const float *beta, size_t rows, size_t d, float eps) {
+    me_engine_thread_enter();
     const float inv_d = 1.0f / (float)d;
     for (size_t r = 0; r < rows; r++) {
         const float *xr = x + r * d;
@@ -68,6 +69,7 @@ void me_layernorm_forward_f32(const float *x, float *y, float *xhat, float *rstd
 ME_CLONES
 void me_layernorm_backward_f32(const float *g, const float *xhat, const float *rstd, const float *gamma,
                                float *dx, float *dgamma, size_t rows, size_t d) {
+    me_engine_thread_enter();
     const float inv_d = 1.0f / (float)d;
     for (size_t r = 0; r < rows; r++) {
         const float *gr = g + r * d, *xr = xhat + r * d;
@@ -110,6 +112,7 @@ void me_layernorm_backward_f32(const float *g, const float *xhat, const float *r
 ME_CLONES
 void me_adam_step_f32(float *p, const float *g, float *m, float *v, size_t n, float beta1, float beta2,
                       float step_size, float inv_sqrt_c2, float eps, float l2, float decoupled) {
+    me_engine_thread_enter();
     const float keep = 1.0f - decoupled;
     for (size_t j = 0; j < n; j++) {
         const float pj = p[j];
@@ -124,14 +127,28 @@ void me_adam_step_f32(float *p, const float *g, float *m, float *v, size_t n, fl
 }
 
 ME_CLONES void me_relu_f32(const float *x, float *y, size_t n) {
+    me_engine_thread_enter();
     for (size_t j = 0; j < n; j++) { float t = x[j]; y[j] = t > 0.0f ? t : 0.0f; }
 }
 
 ME_CLONES void me_relu_backward_f32(const float *g, const float *x, float *dx, size_t n) {
+    me_engine_thread_enter();
     for (size_t j = 0; j < n; j++) { float t = g[j]; dx[j] = x[j] > 0.0f ? t : 0.0f; }
 }
 
 ME_CLONES void me_lerp_f32(float *target, const float *source, size_t n, float tau) {
+    me_engine_thread_enter();
     const float keep = 1.0f - tau;
     for (size_t j = 0; j < n; j++) target[j] = keep * target[j] + tau * source[j];
+}
+
+// out[j] = x[0][j] + x[1][j] + … + x[rows−1][j], the rows added in order (vectorized across columns).
+ME_CLONES void me_column_sum_f32(const float *x, float *out, size_t rows, size_t cols) {
+    me_engine_thread_enter();
+    if (rows == 0) { memset(out, 0, cols * sizeof(float)); return; }
+    memcpy(out, x, cols * sizeof(float));
+    for (size_t r = 1; r < rows; r++) {
+        const float *row = x + r * cols;
+        for (size_t j = 0; j < cols; j++) out[j] += row[j];
+    }
 }

@@ -25,7 +25,39 @@ float me_sum_f32(const float *x, size_t n);
 int me_sgemm_small(int trans_a, int trans_b, size_t m, size_t n, size_t k, const float *a, size_t lda,
                    const float *b, size_t ldb, float *c, size_t ldc, int accumulate);
 
+// The variant me_sgemm_small uses on this CPU: 2 AVX-512, 1 AVX2, 0 none (every product goes to BLAS). Chosen once
+// per process; METAEXPLORE_GEMM_ISA=avx2|avx512|blas overrides (see gemm.c).
+int me_sgemm_small_isa(void);
+
 // The same product with an explicit instruction set (1: AVX2+FMA, 2: AVX-512), for tests that compare the variants.
 // Returns 0 without touching C when this CPU lacks that instruction set; no shape restrictions beyond the limit.
 int me_sgemm_small_variant(int isa, int trans_a, int trans_b, size_t m, size_t n, size_t k, const float *a,
                            size_t lda, const float *b, size_t ldb, float *c, size_t ldc, int accumulate);
+
+// Tensor buffers from a per-thread cache by size class (see pool.c). `me_buffer_free` must be given the byte count
+// the buffer was allocated with. Buffers are 16-byte aligned (malloc's alignment) and uninitialized.
+void *me_buffer_alloc(size_t bytes);
+void me_buffer_free(void *p, size_t bytes);
+// Bytes the calling thread's cache holds, and a way to hand them all back to malloc.
+size_t me_buffer_pool_cached_bytes(void);
+void me_buffer_pool_trim(void);
+
+// Denormal handling (see denormals.c). The kernels call `me_engine_thread_enter()` (internal.h) on entry: the
+// first call on a thread sets FTZ|DAZ in MXCSR there unless METAEXPLORE_DENORMALS=keep. The other functions
+// return 0 where the CPU has no MXCSR (non-x86), 1 otherwise.
+int me_denormals_policy_flush(void);             // 1 unless METAEXPLORE_DENORMALS=keep
+int me_denormals_flush_current_thread(void);     // set FTZ|DAZ on the calling thread
+int me_denormals_keep_current_thread(void);      // clear FTZ|DAZ on the calling thread
+int me_denormals_flushed_on_current_thread(void);  // 1 when both FTZ and DAZ are set on the calling thread
+// Applies the policy to the calling thread now (what the kernels do on their first call there).
+void me_engine_thread_setup(void);
+
+// Vectorized float32 exp, tanh, sigmoid (the algorithms of the Swift VectorMath reference, bit for bit) and the
+// fused tanh backward dx = g·(1 − y²).
+void me_exp_f32(const float *x, float *y, size_t n);
+void me_tanh_f32(const float *x, float *y, size_t n);
+void me_sigmoid_f32(const float *x, float *y, size_t n);
+void me_tanh_backward_f32(const float *g, const float *y, float *dx, size_t n);
+
+// Column sums of a row-major rows×cols matrix: out[j] = x[0][j] + x[1][j] + … in row order (the bias gradient).
+void me_column_sum_f32(const float *x, float *out, size_t rows, size_t cols);

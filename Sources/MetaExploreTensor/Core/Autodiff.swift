@@ -34,7 +34,10 @@ public func gradients(of y: Tensor, wrt xs: [Tensor], seed: Tensor? = nil, creat
             node.gradient = node.gradient.map { $0 + g } ?? g
         }
         if t.node == nil || targets.contains(t) {
-            for i in targets.indices(of: t) { leafGradients[i] = leafGradients[i].map { $0 + g } ?? g }
+            let id = ObjectIdentifier(t)
+            for i in targets.items.indices where targets.items[i] == id {
+                leafGradients[i] = leafGradients[i].map { $0 + g } ?? g
+            }
         }
     }
 
@@ -49,7 +52,10 @@ public func gradients(of y: Tensor, wrt xs: [Tensor], seed: Tensor? = nil, creat
         if y.node != nil, y.node!.epoch == epoch, y.node!.relevant {
             y.node!.gradient = start
         }
-        if targets.contains(y) { for i in targets.indices(of: y) { leafGradients[i] = start } }
+        if targets.contains(y) {
+            let id = ObjectIdentifier(y)
+            for i in targets.items.indices where targets.items[i] == id { leafGradients[i] = start }
+        }
         for t in order.reversed() {
             let node = t.node!
             guard node.relevant, let g = node.gradient else { continue }
@@ -102,10 +108,6 @@ private struct TargetSet {
         return false
     }
 
-    func indices(of t: Tensor) -> [Int] {
-        let id = ObjectIdentifier(t)
-        return items.indices.filter { items[$0] == id }
-    }
 }
 
 /// Graph tensors (those with a node) reachable from `root`, inputs before the tensors computed from them; each

@@ -1,3 +1,5 @@
+import CMetaExploreKernels
+
 /// A contiguous, 16-byte aligned buffer of `count` elements of one dtype.
 ///
 /// Storage is a reference type so that views which only change the shape (`reshaped`, `detached`) share it without
@@ -14,9 +16,10 @@ final class Storage {
         precondition(count >= 0, "negative element count")
         self.count = count
         self.dtype = dtype
-        // 16-byte alignment is plain malloc (over-aligned requests go through the slower posix_memalign); the kernels
-        // use unaligned SIMD loads.
-        raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * dtype.byteSize, alignment: 16)
+        // From the calling thread's buffer cache (`me_buffer_alloc`, malloc's 16-byte alignment; the kernels use
+        // unaligned SIMD loads): an update allocates the same sizes every time, and large buffers would otherwise
+        // be mmap'ed, page-faulted in and unmapped on every call.
+        raw = me_buffer_alloc(max(count, 1) * dtype.byteSize)!
     }
 
     /// Storage filled with zeros.
@@ -27,7 +30,7 @@ final class Storage {
         return s
     }
 
-    deinit { raw.deallocate() }
+    deinit { me_buffer_free(raw, max(count, 1) * dtype.byteSize) }
 
     @inline(__always) var f32: UnsafeMutablePointer<Float> { raw.assumingMemoryBound(to: Float.self) }
     @inline(__always) var f64: UnsafeMutablePointer<Double> { raw.assumingMemoryBound(to: Double.self) }

@@ -8,6 +8,17 @@ import CMetaExploreKernels
 public enum BLASInfo {
     /// The OpenBLAS kernel family chosen for this CPU (e.g. "SkylakeX", "Haswell").
     public static var coreName: String { BLAS.coreName }
+
+    /// The engine's own kernel for float32 products with every extent ≤ 512 and at least 16 output columns:
+    /// "avx512", "avx2", or "blas" when the CPU has neither (or `METAEXPLORE_GEMM_ISA` chose otherwise). Other
+    /// shapes, and all float64 products, go to OpenBLAS.
+    public static var smallProductKernel: String {
+        switch me_sgemm_small_isa() {
+        case 2: return "avx512"
+        case 1: return "avx2"
+        default: return "blas"
+        }
+    }
 }
 
 enum BLAS {

@@ -71,7 +71,7 @@ public func linear(_ x: Tensor, _ w: Tensor, _ b: Tensor?) -> Tensor {
         }
     }
     let out = Tensor(storage: s, shape: [n, m])
-    if Tensor.shouldRecord([x, w, b]) {
+    if (x.requiresGrad || w.requiresGrad || b.requiresGrad) && GradMode.isEnabled {  // no array per call
         out.record("linear", inputs: [x, w, b]) { g, needs in
             [needs[0] ? g.matmul(w, transposeOther: true) : nil,
              needs[1] ? x.matmul(g, transposeSelf: true) : nil,

@@ -1,3 +1,4 @@
+import CMetaExploreKernels
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -53,10 +54,11 @@ public func layerNorm(_ x: Tensor, gamma: Tensor?, beta: Tensor?, epsilon: Doubl
         forward(x.storage.f64, s.f64, xhatS.f64, rstdS.f64, gamma?.storage.f64, beta?.storage.f64, { $0.squareRoot() })
     }
     let out = Tensor(storage: s, shape: x.shape)
-    var inputs = [x]
-    if let gamma { inputs.append(gamma) }
-    if let beta { inputs.append(beta) }
-    if Tensor.shouldRecord(inputs) {
+    let anyRequiresGrad = x.requiresGrad || (gamma?.requiresGrad ?? false) || (beta?.requiresGrad ?? false)
+    if anyRequiresGrad && GradMode.isEnabled {  // the inputs array only when recording
+        var inputs = [x]
+        if let gamma { inputs.append(gamma) }
+        if let beta { inputs.append(beta) }
         let xhat = Tensor(storage: xhatS, shape: x.shape)
         let rstd = Tensor(storage: rstdS, shape: Array(x.shape.dropLast()) + [1])
         out.record("layerNorm", inputs: inputs) { g, needs in
@@ -184,7 +186,7 @@ extension Tensor {
                     let lse = logf(total)
                     for j in 0..<d { y[j] -= lse }
                 } else {
-                    VectorMath.exp(UnsafePointer(y), y, d)
+                    me_exp_f32(y, y, d)
                     var total: Float = 0
                     for j in 0..<d { total += y[j] }
                     let inv = 1 / total

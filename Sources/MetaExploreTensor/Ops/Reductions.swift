@@ -1,3 +1,4 @@
+import CMetaExploreKernels
 /// Sums, means and maxima over axes, and the broadcast/reduce pair that backward rules use.
 extension Tensor {
     /// Normalizes a possibly negative axis.
@@ -35,6 +36,9 @@ extension Tensor {
             }
         }
         switch dtype {
+        case .float32 where inner > 1:
+            // Same order as `run` (first slice, then the others added in turn), vectorized across the slice.
+            for o in 0..<outer { me_column_sum_f32(storage.f32 + o * n * inner, s.f32 + o * inner, n, inner) }
         case .float32: run(storage.f32, s.f32, RowKernels.sum)
         case .float64: run(storage.f64, s.f64) { p, n in var acc = 0.0; for j in 0..<n { acc += p[j] }; return acc }
         }

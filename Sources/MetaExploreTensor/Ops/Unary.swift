@@ -7,8 +7,8 @@ import Musl
 import Darwin
 #endif
 
-/// Elementwise functions. `Float` tensors use the vectorized kernels of `VectorMath`; `Double` tensors use the C
-/// library. Rules that need the op's output save a detached view of it and recompute it from the input when the
+/// Elementwise functions. `Float` tensors use vectorized kernels (`exp`, `tanh`, `sigmoid` in `CMetaExploreKernels`,
+/// compiled per instruction set; `log` in `VectorMath`); `Double` tensors use the C library. Rules that need the op's output save a detached view of it and recompute it from the input when the
 /// backward pass itself records (so second derivatives are exact).
 extension Tensor {
     @inline(__always)
@@ -38,7 +38,7 @@ extension Tensor {
 
     /// eˣ.
     public func exp() -> Tensor {
-        let out = mapForward(VectorMath.exp, { libm_exp($0) })
+        let out = mapForward({ me_exp_f32($0, $1, $2) }, { libm_exp($0) })
         if Tensor.shouldRecord(self) {
             let saved = out.detached()
             out.record("exp", inputs: [self]) { g, _ in [g * self.savedOutput(saved) { self.exp() }] }
@@ -57,10 +57,16 @@ extension Tensor {
 
     /// Hyperbolic tangent.
     public func tanh() -> Tensor {
-        let out = mapForward(VectorMath.tanh, { libm_tanh($0) })
+        let out = mapForward({ me_tanh_f32($0, $1, $2) }, { libm_tanh($0) })
         if Tensor.shouldRecord(self) {
             let saved = out.detached()
             out.record("tanh", inputs: [self]) { g, _ in
+                if !GradMode.isEnabled, g.dtype == .float32, g.shape == saved.shape {
+                    // fused: g·(1 − y²) in one pass and one buffer, the same roundings as the composite below
+                    let s = Storage(count: g.count, dtype: .float32)
+                    me_tanh_backward_f32(g.storage.f32, saved.storage.f32, s.f32, g.count)
+                    return [Tensor(storage: s, shape: g.shape)]
+                }
                 let y = self.savedOutput(saved) { self.tanh() }
                 return [g * (1 - y * y)]
             }
@@ -84,7 +90,7 @@ extension Tensor {
 
     /// The logistic function 1/(1 + e⁻ˣ).
     public func sigmoid() -> Tensor {
-        let out = mapForward(VectorMath.sigmoid, { 1 / (1 + libm_exp(-$0)) })
+        let out = mapForward({ me_sigmoid_f32($0, $1, $2) }, { 1 / (1 + libm_exp(-$0)) })
         if Tensor.shouldRecord(self) {
             let saved = out.detached()
             out.record("sigmoid", inputs: [self]) { g, _ in
@@ -115,7 +121,7 @@ extension Tensor {
         case .float32:
             // t = e^(−|x|) vectorized, then the cheap combination.
             let negAbs = mapScalars({ -Swift.abs($0) }, { -Swift.abs($0) })
-            let t = negAbs.mapForward(VectorMath.exp, { libm_exp($0) })
+            let t = negAbs.mapForward({ me_exp_f32($0, $1, $2) }, { libm_exp($0) })
             let s = Storage(count: count, dtype: .float32)
             for i in 0..<count {
                 let x = storage.f32[i]
