@@ -25,7 +25,7 @@ struct BenchEnvs: ParsableCommand {
     @Option(help: "Worker threads for the vectorized measurement (default: all cores).")
     var threads: Int?
 
-    @Option(help: "Comma-separated environment ids (default: all registered).")
+    @Option(help: "Comma-separated environment ids (default: every registered Gymnasium environment; the meta-RL task families have no Gymnasium counterpart).")
     var envs: String?
 
     @Flag(help: "Skip the Gymnasium comparison.")
@@ -35,7 +35,8 @@ struct BenchEnvs: ParsableCommand {
     var rounds: Int = 2
 
     mutating func run() throws {
-        let ids = envs.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? Registry.ids
+        let ids = envs.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+            ?? Registry.ids.filter { id in !((try? make(id))?.unwrapped is any TaskEnvironment) }
         for id in ids { _ = try Registry.spec(id) }
         #if DEBUG
             print("warning: this is a debug build; benchmark numbers are only meaningful with `-c release`")
