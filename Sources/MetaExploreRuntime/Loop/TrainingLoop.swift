@@ -202,7 +202,7 @@ public final class TrainingLoop {
 
             // The last unit is evaluated too when it does not end on a multiple of evalInterval, so every finished
             // run ends with an evaluation of its final policy.
-            let finalUnit = step >= schedule.totalSteps && !stop.isRequested
+            let finalUnit = step >= schedule.totalSteps  // the run is complete, whether or not a stop came too
             var evaluated: EvaluationResult?
             if schedule.evalEpisodes > 0
                 && (Self.crossed(before, step, schedule.evalInterval) || (finalUnit && evaluations.last?.step != step)) {
