@@ -44,6 +44,14 @@ public struct SequenceBatch: Sendable {
     public var steps: [[RecurrentStep]]
     public var mask: [[Double]]
     public var lengths: [Int]
+
+    public init(steps: [[RecurrentStep]], mask: [[Double]], lengths: [Int]) {
+        precondition(steps.count == mask.count && steps.count == lengths.count, "SequenceBatch: mismatched counts")
+        self.steps = steps
+        self.mask = mask
+        self.lengths = lengths
+    }
+
     public var batchSize: Int { steps.count }
     public var sequenceLength: Int { steps.first?.count ?? 0 }
 }
