@@ -236,15 +236,32 @@ import Testing
         agent.syncTarget()
         agent.train(on: b)
         _ = agent.act([episode[0].experience])  // a carried state and one exploring step
-        var state = CheckpointState()
-        agent.saveState(into: &state, prefix: "agent.")
+        for step in Self.randomEpisode(&rng, length: 3) + Self.randomEpisode(&rng, length: 2).prefix(1) {
+            agent.observe(step)  // two sequences: one stored, one unfinished
+        }
+        var saved = CheckpointState()
+        agent.saveState(into: &saved, prefix: "agent.")
+        // Through a real safetensors file (the replay and pending episodes are float64 tensors).
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("recurrent-dqn-checkpoint-\(ProcessInfo.processInfo.processIdentifier)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try SafeTensorsCheckpointStore(directory: directory)
+        try store.writeCheckpoint(saved, step: 1, reason: .periodic)
+        let state = try SafeTensorsCheckpointStore.read(store.url(step: 1))
         let restored = RecurrentDQNAgent(settings: s, network: Self.gridConfiguration(s), seed: 99)
         try restored.restoreState(from: state, prefix: "agent.")
         let seq = [episode.map(\.experience)]
         #expect(restored.online.unroll(seq).q.doubles == agent.online.unroll(seq).q.doubles)
         #expect(restored.target.unroll(seq).q.doubles == agent.target.unroll(seq).q.doubles)
         #expect(restored.actingSteps == agent.actingSteps && restored.schedule == agent.schedule)
-        #expect(restored.optimizer.stepCount == 2)
+        #expect(restored.buffer.sequences == agent.buffer.sequences && restored.buffer.count == 1)
+        #expect(restored.optimizer.stepCount == agent.optimizer.stepCount && agent.optimizer.stepCount >= 2)
+        // The unfinished episode came across: finishing it stores the same sequence in both.
+        let last = Self.randomStep(&rng, previousAction: 0, done: true)
+        agent.observe(last)
+        restored.observe(last)
+        #expect(restored.buffer.sequences == agent.buffer.sequences && restored.buffer.count == 2)
+        #expect(zip(agent.online.parameters, restored.online.parameters).allSatisfy { $0.doubles == $1.doubles })
         // Both continue identically: the carried state, the generator and Adam's moments came across.
         #expect(restored.act([episode[1].experience], greedy: true) == agent.act([episode[1].experience], greedy: true))
         #expect(restored.act([episode[2].experience]) == agent.act([episode[2].experience]))
@@ -258,6 +275,29 @@ import Testing
         let before = mismatched.online.parameters.map(\.doubles)
         #expect(throws: (any Error).self) { try mismatched.restoreState(from: state, prefix: "agent.") }
         #expect(mismatched.online.parameters.map(\.doubles) == before)
+    }
+
+    @Test func stepCodingRoundTripsExactly() throws {
+        var rng = RandomStream(seed: 40)
+        var episodes = [Self.randomEpisode(&rng, length: 3), [], Self.randomEpisode(&rng, length: 1)]
+        episodes[2][0].instruction = []  // variable widths
+        episodes[2][0].nextObservation = [1]
+        let coded = RecurrentStepCoding.encode(episodes)
+        #expect(RecurrentStepCoding.decode(steps: coded.steps, lengths: coded.lengths) == episodes)
+        #expect(RecurrentStepCoding.decode(steps: coded.steps.slice(axis: 0, 0..<5), lengths: coded.lengths) == nil)
+        var buffer = SequenceReplayBuffer(capacity: 2, sequenceLength: 4)
+        for e in episodes where !e.isEmpty { for s in e { buffer.add(s) } }
+        buffer.add(episodes[0][0])
+        var state = CheckpointState()
+        buffer.saveState(into: &state, prefix: "r.")
+        var copy = SequenceReplayBuffer(capacity: 2, sequenceLength: 4)
+        try copy.restoreState(from: state, prefix: "r.")
+        #expect(copy.sequences == buffer.sequences)
+        buffer.add(episodes[2][0])  // finishes the running sequence and replaces the oldest in both
+        copy.add(episodes[2][0])
+        #expect(copy.sequences == buffer.sequences)
+        var wrong = SequenceReplayBuffer(capacity: 3, sequenceLength: 4)
+        #expect(throws: CheckpointStateError.self) { try wrong.restoreState(from: state, prefix: "r.") }
     }
 
     /// Two steps: at t = 0 the observation shows a cue (1 or 2), at t = 1 it shows 0 and the action matching the

@@ -195,9 +195,14 @@ public final class RecurrentDQNAgent: Checkpointable {
 
     // MARK: - Checkpoints
 
-    /// Saves both networks, Adam's state, the schedule's counters, the acting step count, the generator and the
-    /// carried LSTM states. The replay buffer and unfinished episodes are not saved (see the report / README).
+    /// Saves both networks, Adam's state, the schedule's counters, the acting step count, the generator, the
+    /// carried LSTM states, the replay buffer and each environment's unfinished episode: a restored agent continues
+    /// exactly as this one would.
     public func saveState(into state: inout CheckpointState, prefix: String) {
+        buffer.saveState(into: &state, prefix: prefix + "replay.")
+        let running = RecurrentStepCoding.encode(pending)
+        state.add(prefix + "pending.steps", running.steps, copy: false)
+        state.add(prefix + "pending.lengths", running.lengths, copy: false)
         state.add(prefix: prefix + "online.", online.namedParameters)
         state.add(prefix: prefix + "target.", target.namedParameters)
         state.add(prefix: prefix + "optimizer.", optimizer.stateTensors)
@@ -226,6 +231,13 @@ public final class RecurrentDQNAgent: Checkpointable {
                 restoredCarried.append(values)
             }
         }
+        guard let restoredPending = RecurrentStepCoding.decode(steps: try state.tensor(prefix + "pending.steps"),
+                                                               lengths: try state.tensor(prefix + "pending.lengths")),
+              restoredPending.count == environments else {
+            throw CheckpointStateError.incompatible("pending episodes under '\(prefix)pending.' do not fit \(environments) environments")
+        }
+        var restoredBuffer = buffer
+        try restoredBuffer.restoreState(from: state, prefix: prefix + "replay.")
         let steps: Int = try state.value(prefix + "acting_steps")
         let generator = try state.generator(prefix + "rng")
         // Check every tensor's presence and shape before overwriting any parameter.
@@ -242,5 +254,7 @@ public final class RecurrentDQNAgent: Checkpointable {
         actingSteps = steps
         rng = generator
         carried = restoredCarried
+        pending = restoredPending
+        buffer = restoredBuffer
     }
 }
