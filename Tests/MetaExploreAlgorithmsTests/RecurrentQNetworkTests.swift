@@ -93,6 +93,34 @@ import Testing
         #expect(Set(network.namedParameters.map(\.name)).count == network.namedParameters.count)
     }
 
+    @Test func authorsSizesTrainOneStep() {
+        // The authors' sizes: state 64 + instruction 64 + action 16 + reward 16 + done 16 → 64 → LSTM 64, grid
+        // embedders 32 per component → 256; a batch of 32 sequences × 50 steps (plus the bootstrap step).
+        var s = RecurrentDQNSettings()
+        s.batchSize = 32
+        let configuration = RecurrentQNetworkConfiguration(settings: s, observationVocabulary: [10, 10, 4],
+                                                           instructionVocabulary: [4], actionCount: 9)
+        let agent = RecurrentDQNAgent(settings: s, network: configuration, seed: 1)
+        let shapes = Dictionary(uniqueKeysWithValues: agent.online.namedParameters.map { ($0.name, $0.tensor.shape) })
+        #expect(shapes["experience.weight"] == [176, 64] && shapes["lstm.weight"] == [128, 256])
+        #expect(shapes["state.hidden.weight"] == [96, 256] && shapes["state.output.weight"] == [256, 64])
+        #expect(shapes["instruction.output.weight"] == [256, 64] && shapes["action.weight"] == [10, 16])
+        #expect(shapes["reward.weight"] == [1, 16] && shapes["done.weight"] == [2, 16])
+        #expect(shapes["advantage.weight"] == [64, 9] && shapes["value.weight"] == [64, 1])
+        var rng = RandomStream(seed: 2)
+        let episodes = (0..<32).map { i -> [RecurrentStep] in
+            (0..<(i % 2 == 0 ? 50 : 20)).map { t in
+                RecurrentStep(observation: [rng.int(below: 10), rng.int(below: 10), rng.int(below: 4)],
+                              instruction: [rng.int(below: 4)], previousAction: t == 0 ? -1 : rng.int(below: 9),
+                              previousReward: -0.1, action: rng.int(below: 9), reward: -0.1, done: t == (i % 2 == 0 ? 49 : 19),
+                              nextObservation: [rng.int(below: 10), rng.int(below: 10), rng.int(below: 4)])
+            }
+        }
+        let metrics = agent.train(on: Self.batch(episodes))
+        #expect(metrics.loss.isFinite && metrics.gradientNorm.isFinite && metrics.gradientNorm > 0)
+        #expect(agent.optimizer.stepCount == 1)
+    }
+
     @Test func maskedLossIgnoresPaddingAndMatchesDoubleDQNHelpers() {
         var s = Self.smallSettings()
         s.discount = 0.9
