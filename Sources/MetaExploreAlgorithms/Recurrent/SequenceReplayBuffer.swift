@@ -1,4 +1,6 @@
 import MetaExploreRandom
+import MetaExploreRuntime
+import MetaExploreTensor
 
 /// One step as the recurrent DQN stores it: the inputs of the experience embedding at the step (observation,
 /// instruction, previous action, previous reward, done flag of the previous step), the action, the reward it
@@ -44,6 +46,14 @@ public struct SequenceBatch: Sendable {
     public var steps: [[RecurrentStep]]
     public var mask: [[Double]]
     public var lengths: [Int]
+
+    public init(steps: [[RecurrentStep]], mask: [[Double]], lengths: [Int]) {
+        precondition(steps.count == mask.count && steps.count == lengths.count, "SequenceBatch: mismatched counts")
+        self.steps = steps
+        self.mask = mask
+        self.lengths = lengths
+    }
+
     public var batchSize: Int { steps.count }
     public var sequenceLength: Int { steps.first?.count ?? 0 }
 }
@@ -93,5 +103,98 @@ public struct SequenceReplayBuffer: Sendable {
             mask.append(Array(repeating: 1, count: s.count) + Array(repeating: 0, count: longest - s.count))
         }
         return SequenceBatch(steps: steps, mask: mask, lengths: chosen.map(\.count))
+    }
+}
+
+// MARK: - Checkpoints
+
+/// Writes lists of steps into one flat float64 tensor, exactly (integers and rewards are representable), with
+/// variable-length observations and instructions: per step [n, obs…, m, instruction…, previous action, previous
+/// reward, previous done, action, reward, done, n′, next obs…, m′, next instruction…, next previous reward,
+/// next previous done].
+public enum RecurrentStepCoding {
+    public static func encode(_ sequences: [[RecurrentStep]]) -> (steps: Tensor, lengths: Tensor) {
+        var flat: [Double] = []
+        for sequence in sequences {
+            for s in sequence {
+                flat.append(Double(s.observation.count)); flat += s.observation.map(Double.init)
+                flat.append(Double(s.instruction.count)); flat += s.instruction.map(Double.init)
+                flat += [Double(s.previousAction), s.previousReward, s.previousDone ? 1 : 0, Double(s.action), s.reward,
+                         s.done ? 1 : 0]
+                flat.append(Double(s.nextObservation.count)); flat += s.nextObservation.map(Double.init)
+                flat.append(Double(s.nextInstruction.count)); flat += s.nextInstruction.map(Double.init)
+                flat += [s.nextPreviousReward, s.nextPreviousDone ? 1 : 0]
+            }
+        }
+        return (Tensor(shape: [flat.count], doubles: flat, dtype: .float64),
+                Tensor(shape: [sequences.count], doubles: sequences.map { Double($0.count) }, dtype: .float64))
+    }
+
+    /// The sequences written by `encode`, or nil when the tensors do not parse.
+    public static func decode(steps: Tensor, lengths: Tensor) -> [[RecurrentStep]]? {
+        let flat = steps.doubles
+        var i = 0
+        func next() -> Double? {
+            guard i < flat.count else { return nil }
+            defer { i += 1 }
+            return flat[i]
+        }
+        func ints() -> [Int]? {
+            guard let n = next(), n >= 0, n == n.rounded(), i + Int(n) <= flat.count else { return nil }
+            defer { i += Int(n) }
+            return flat[i..<(i + Int(n))].map { Int($0) }
+        }
+        var out: [[RecurrentStep]] = []
+        for length in lengths.doubles {
+            guard length >= 0, length == length.rounded() else { return nil }
+            var sequence: [RecurrentStep] = []
+            for _ in 0..<Int(length) {
+                guard let obs = ints(), let instruction = ints(), let pa = next(), let pr = next(), let pd = next(),
+                      let a = next(), let r = next(), let d = next(), let nobs = ints(), let ninstruction = ints(),
+                      let npr = next(), let npd = next() else { return nil }
+                sequence.append(RecurrentStep(observation: obs, instruction: instruction, previousAction: Int(pa),
+                                              previousReward: pr, previousDone: pd != 0, action: Int(a), reward: r,
+                                              done: d != 0, nextObservation: nobs, nextInstruction: ninstruction,
+                                              nextPreviousReward: npr, nextPreviousDone: npd != 0))
+            }
+            out.append(sequence)
+        }
+        return i == flat.count ? out : nil
+    }
+}
+
+extension SequenceReplayBuffer {
+    /// Saves the stored sequences, the running (unfinished) one and the replacement position.
+    public func saveState(into state: inout CheckpointState, prefix: String) {
+        let stored = RecurrentStepCoding.encode(sequences), running = RecurrentStepCoding.encode([open])
+        state.add(prefix + "steps", stored.steps, copy: false)
+        state.add(prefix + "lengths", stored.lengths, copy: false)
+        state.add(prefix + "open_steps", running.steps, copy: false)
+        state.add(prefix + "open_lengths", running.lengths, copy: false)
+        state.set(prefix + "next", next)
+        state.set(prefix + "capacity", capacity)
+        state.set(prefix + "sequence_length", sequenceLength)
+    }
+
+    /// Restores a state saved by `saveState` from a buffer of the same capacity and sequence length; checks
+    /// everything before changing anything.
+    public mutating func restoreState(from state: CheckpointState, prefix: String) throws {
+        let savedCapacity: Int = try state.value(prefix + "capacity")
+        let savedLength: Int = try state.value(prefix + "sequence_length")
+        guard savedCapacity == capacity, savedLength == sequenceLength else {
+            throw CheckpointStateError.incompatible(
+                "sequence replay \(savedCapacity)×\(savedLength), this run has \(capacity)×\(sequenceLength)")
+        }
+        let position: Int = try state.value(prefix + "next")
+        guard let stored = RecurrentStepCoding.decode(steps: try state.tensor(prefix + "steps"),
+                                                      lengths: try state.tensor(prefix + "lengths")),
+              let running = RecurrentStepCoding.decode(steps: try state.tensor(prefix + "open_steps"),
+                                                       lengths: try state.tensor(prefix + "open_lengths")),
+              running.count == 1, stored.count <= capacity, position >= 0, position < capacity else {
+            throw CheckpointStateError.incompatible("sequence replay tensors under '\(prefix)' do not parse")
+        }
+        sequences = stored
+        open = running[0]
+        next = position
     }
 }
