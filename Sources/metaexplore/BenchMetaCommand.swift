@@ -85,7 +85,9 @@ struct BenchMeta: ParsableCommand {
             let total = try medianSeconds(repeats: repeats) {
                 let report = try p.advance(step: step)
                 step += report.steps
-                for (name, value) in report.measurements where name.hasPrefix("time_") { phases[name, default: []].append(value) }
+                for (name, value) in report.measurements where name.hasPrefix("time_") || name == "step_fraction" {
+                    phases[name, default: []].append(value)
+                }
             }
             // The phases of the timed repeats only (the first entry is the warm-up's).
             func median(_ name: String) -> Double {
@@ -96,6 +98,9 @@ struct BenchMeta: ParsableCommand {
             print(String(format: "meta_iteration_sampling_s=%.4f", median("time_sampling")))
             print(String(format: "meta_iteration_inner_s=%.4f", median("time_inner")))
             print(String(format: "meta_iteration_outer_s=%.4f", median("time_outer")))
+            // TRPO's accepted fraction of the full step per timed repeat (1, 0.8, 0.64, …: how many line-search trials).
+            let fractions = (phases["step_fraction"] ?? []).dropFirst().map { String(format: "%.3g", $0) }
+            print("meta_iteration_step_fractions=\(fractions.joined(separator: ","))")
             print(String(format: "meta_iteration_s=%.4f", total))
         }
     }

@@ -71,15 +71,17 @@ except Exception:
     cpu = "unknown"
 print(f"cpu: {cpu}; load average (1/5/15 min) before {load_before}, after {load_after}")
 print(f"{version}; HalfCheetahDir {tasks} tasks x {trajectories} trajectories x {horizon} steps; median of {rounds} rounds")
-print(f"{'measurement (seconds)':<34}{'metaexplore':>12}{'torch':>10}{'ratio':>8}")
+print(f"{'measurement (seconds)':<44}{'metaexplore':>12}{'torch':>10}{'ratio':>8}")
 rows = [("meta_sampling_1thread_s", "meta_sampling_1thread_s"), ("meta_sampling_2threads_s", "meta_sampling_1thread_s"),
         ("meta_iteration_sampling_s", "meta_iteration_sampling_s"), ("meta_iteration_inner_s", "meta_iteration_inner_s"),
         ("meta_iteration_outer_s", "meta_iteration_outer_s"), ("meta_iteration_s", "meta_iteration_s")]
 for mine, theirs in rows:
     if mine in ours and theirs in torch:
         label = mine + (" (torch: 1 thread)" if mine != theirs else "")
-        print(f"{label:<34}{ours[mine]:>12.4f}{torch[theirs]:>10.4f}{torch[theirs] / ours[mine]:>8.2f}")
-print(f"torch line-search trials per round: {'; '.join(trials)}")
+        print(f"{label:<44}{ours[mine]:>12.4f}{torch[theirs]:>10.4f}{torch[theirs] / ours[mine]:>8.2f}")
+fractions = [l.split("=", 1)[1] for l in sys.argv[2].splitlines() if l.startswith("meta_iteration_step_fractions=")]
+print(f"line search: torch trials per round {'; '.join(trials)}; metaexplore accepted step fraction per round "
+      f"{'; '.join(fractions)} (1 = first trial, 0.8 = second)")
 speedup = ours["meta_sampling_1thread_s"] / ours["meta_sampling_2threads_s"]
 print(f"sampling_speedup_2threads={speedup:.2f}  (goal >= 1.7)")
 ratio = torch["meta_iteration_s"] / ours["meta_iteration_s"]

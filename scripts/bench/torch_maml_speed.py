@@ -39,6 +39,7 @@ import torch
 
 torch.set_num_threads(1)
 DTYPE = torch.float32
+DEBUG = False
 LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 
 
@@ -268,6 +269,7 @@ def trpo_update(params, inner, outer):
                 q.copy_(o + fraction * step[offset:offset + q.numel()].view_as(q))
                 offset += q.numel()
             new_loss, new_kl = surrogate_and_kl(params, inner, outer, create_graph=False)
+        if DEBUG: print("trial", fraction, loss_before, new_loss.item(), new_kl.item())
         if new_loss.item() < loss_before and new_kl.item() <= MAX_KL:
             return fraction, trials
         fraction *= RATIO
