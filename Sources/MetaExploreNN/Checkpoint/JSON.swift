@@ -215,7 +215,7 @@ struct JSONParser {
 }
 
 /// `s` as a JSON string literal (quotes, backslashes and control characters escaped; other text as UTF-8).
-func jsonQuoted(_ s: String) -> String {
+public func jsonQuoted(_ s: String) -> String {
     var out = "\""
     for u in s.unicodeScalars {
         switch u {

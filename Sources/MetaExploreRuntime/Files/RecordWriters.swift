@@ -1,4 +1,5 @@
 import Foundation
+import MetaExploreNN
 
 /// One row of scalar measurements, by column name (missing values are written empty / left out).
 public typealias MetricsRecord = [String: Double]
@@ -73,25 +74,8 @@ public final class JSONLinesWriter: MetricsWriter {
         for key in record.keys.sorted() {
             let v = record[key]!
             let text = v.isFinite ? formatMetric(v) : "\"\(formatMetric(v))\""
-            parts.append("\(jsonString(key)):\(text)")
+            parts.append("\(jsonQuoted(key)):\(text)")
         }
         try file.append(Data(("{" + parts.joined(separator: ",") + "}\n").utf8))
     }
-}
-
-/// A JSON string literal.
-func jsonString(_ s: String) -> String {
-    var out = "\""
-    for scalar in s.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
-        }
-    }
-    return out + "\""
 }

@@ -1,4 +1,5 @@
 import Foundation
+import MetaExploreNN
 
 
 /// The folder of one training run:
@@ -59,7 +60,7 @@ public final class RunDirectory {
     public func writeVersions(extra: [String: String] = [:]) throws {
         var all = RunDirectory.builtInVersions
         for (k, v) in extra { all[k] = v }
-        let body = all.keys.sorted().map { "  \(jsonString($0)): \(jsonString(all[$0]!))" }.joined(separator: ",\n")
+        let body = all.keys.sorted().map { "  \(jsonQuoted($0)): \(jsonQuoted(all[$0]!))" }.joined(separator: ",\n")
         try AtomicFile.write("{\n\(body)\n}\n", to: versionsURL)
     }
 
