@@ -36,9 +36,17 @@ func smallMAMLRun(_ algorithm: String, steps: Int, extra: [String] = []) throws 
         }
         let plan = try require2(Experiments.registry.plans["maml-2017"])
         #expect(plan.trainArguments("maml-trpo", "HalfCheetahDir-v1", 1) == ["--preset", "maml-trpo-halfcheetahdir", "--seed", "1"])
+        // Every job of the plan resolves to its algorithm on its task, and the four algorithms of a task share its
+        // horizon (their returns are compared in one table).
         for env in plan.environments {
-            let args = plan.trainArguments("maml-trpo", env, 0)
-            #expect(try Experiments.configuration(preset: args[1]).environment == env)
+            var horizons: Set<Int> = []
+            for algorithm in plan.algorithms {
+                let args = plan.trainArguments(algorithm, env, 0)
+                let c = try Experiments.configuration(preset: args[1])
+                #expect(c.environment == env && c.algorithm == algorithm)
+                horizons.insert(try require2(c.typed(MAMLConfiguration.self)).effectiveHorizon())
+            }
+            #expect(horizons.count == 1, "\(env): horizons \(horizons)")
         }
         // A non-task environment is refused when the procedure is built.
         let bad = try Experiments.configuration(algorithm: "maml-trpo", overrides: ["environment=Pendulum-v1"])

@@ -23,8 +23,9 @@ public enum MAMLFamily: AlgorithmFamily {
         Gradient-based meta-RL on a task family (PointGoal-v1, PointCorner-v1, HalfCheetahVel-v1, HalfCheetahDir-v1, \
         AntVel-v1, AntDir-v1): --algo maml-trpo|maml-vpg|promp|e-maml. Settings under meta.* (tasksPerBatch, \
         trajectoriesPerTask, horizon, innerStepSize, innerSteps, innerLoss), outer.*, policy.*, sampler.*, \
-        evaluation.*; one unit = one meta-iteration. Presets maml-trpo-<task>, promp-<task>; held-out adaptation \
-        curves: metaexplore meta-eval --run DIR --steps 3.
+        evaluation.*; one unit = one meta-iteration. Presets <algorithm>-<task> (task: pointgoal, halfcheetahvel, \
+        halfcheetahdir, antvel, antdir) and promp-paper-halfcheetahdir; held-out adaptation curves: metaexplore \
+        meta-eval --run DIR --steps 3.
         """
 
     public static func defaults(algorithm: String) -> MAMLConfiguration {
