@@ -11,8 +11,10 @@ import MetaExploreTensor
 /// - `MAML-A3 L10` (TRPO form) — `update`:
 ///   1. g = ∇θ of the outer surrogate −meanᵢ mean(π_θ′ᵢ(θ)/π_θ′ᵢ,old · Â′) through the inner step;
 ///   2. H = ∇²θ of meanᵢ KL(π_θ′ᵢ,old ‖ π_θ′ᵢ(θ)) on post-update observations, also through the inner step, applied
-///      by double backward (pytorch-maml-rl's exact form; ProMP uses finite differences with ε = 1e-5) plus
-///      damping 1e-5·v;
+///      exactly as (I − αH_in)·∇²KL·(I − αH_in)·v per task, three double-backward products of first-order graphs
+///      (`MetaObjective.outerKLHessianProduct`; the same matrix as pytorch-maml-rl's double backward through the
+///      inner step, `outerKLHessianProductThroughInnerStep`, tested; ProMP uses finite differences with ε = 1e-5),
+///      plus damping 1e-5·v;
 ///   3. s = −H⁻¹g by 10 conjugate-gradient iterations; full step √(2δ / sᵀHs)·s with δ = 0.01;
 ///   4. backtracking ×0.8 up to 15 times, accepting the first step whose surrogate falls and whose KL ≤ δ (both
 ///      recomputed through the inner step at the trial θ); otherwise θ is restored exactly.
@@ -27,22 +29,12 @@ public final class MAMLTRPO: MetaOptimizer {
         self.configuration = configuration
     }
 
-    /// v ↦ H v + damping·v, H the Hessian of the outer KL through the inner step at the current θ.
+    /// v ↦ H v + damping·v, H the Hessian of the outer KL through the inner step at the current θ (where the
+    /// post-update samples were drawn), in `MetaObjective.outerKLHessianProduct`'s factored form.
     public func fisherVectorProduct(_ objective: MetaObjective) -> ([Double]) -> [Double] {
-        let theta = policy.parameters
-        let kl = objective.outerKL(theta)
-        let grads = gradients(of: kl, wrt: theta, createGraph: true)
+        let hessian = objective.outerKLHessianProduct(at: policy.parameters)
         let damping = configuration.damping
-        return { v in
-            let vs = unflatten(v, like: theta)
-            var gv: Tensor? = nil
-            for (g, vi) in zip(grads, vs) {
-                let term = (g * vi).sum()
-                gv = gv.map { $0 + term } ?? term
-            }
-            let hv = flatten(gradients(of: gv!, wrt: theta))
-            return zip(hv, v).map { $0 + damping * $1 }
-        }
+        return { v in zip(hessian(v), v).map { $0 + damping * $1 } }
     }
 
     public func update(_ objective: MetaObjective) -> MetaUpdateStatistics {

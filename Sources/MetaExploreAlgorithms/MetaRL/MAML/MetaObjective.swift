@@ -178,6 +178,101 @@ public struct MetaObjective {
         }
     }
 
+    /// The outer surrogate and the outer KL from one rebuild of each θ′ᵢ(θ) (the same values as `surrogate` and
+    /// `outerKL`, at half the adaptation cost): what MAML-TRPO's line search evaluates at every trial step.
+    public func surrogateAndKL(_ theta: [Tensor], createGraph: Bool = true) -> (surrogate: Tensor, kl: Tensor) {
+        var loss: Tensor? = nil, kl: Tensor? = nil
+        for i in 0..<taskCount {
+            let p = adapted(theta, task: i, createGraph: createGraph)
+            let l = TrustRegionPolicyOptimization.surrogate(policy: policy, inputs: outer(i), parameters: p)
+            let k = PolicyGradientLoss.meanKL(old: outerInputs[i].oldDistribution,
+                                              new: policy.distribution(outerInputs[i].observations, parameters: p),
+                                              mask: outerInputs[i].mask)
+            loss = loss.map { $0 + l } ?? l
+            kl = kl.map { $0 + k } ?? k
+        }
+        return (loss! / Double(taskCount), kl! / Double(taskCount))
+    }
+
+    /// v ↦ ∇²θ outerKL(θ) · v at the parameters the post-update samples were drawn with (θ′ᵢ(θ) = θ′ᵢ,old), in
+    /// factored form: with θ′ᵢ = Φₖ ∘ ⋯ ∘ Φ₁(θ), Φₛ(p) = p − α∇Lₛ(p), each step's Jacobian is Jₛ = I − αHₛ (Hₛ the
+    /// Hessian of step s's inner loss at its input — symmetric, so Jₛᵀ = Jₛ), and
+    ///
+    ///     ∇²θ KLᵢ(θ′ᵢ(θ)) = J₁ᵀ⋯Jₖᵀ · ∇²KLᵢ(θ′ᵢ) · Jₖ⋯J₁ + Σ_j ∂KLᵢ/∂θ′_j · ∇²θ′_j,
+    ///
+    /// whose last sum vanishes here because the KL's gradient is zero at θ′ᵢ = θ′ᵢ,old. Each factor is a
+    /// Hessian-vector product of a first-order graph (double backward), built once per call of this function;
+    /// differentiating the KL's gradient through the inner step instead (`outerKLHessianProductThroughInnerStep`)
+    /// backpropagates through a graph of third order, which costs more than the 2k + 1 products here. Exact (the
+    /// same Hessian to rounding, tested) only at θ where the post-update samples were drawn — where TRPO uses it.
+    public func outerKLHessianProduct(at theta: [Tensor]) -> ([Double]) -> [Double] {
+        struct Curvature { let leaves: [Tensor]; let gradients: [Tensor] }
+        var innerCurvature: [[Curvature]] = [], klCurvature: [Curvature] = []
+        for i in 0..<taskCount {
+            var p = theta.map { $0.detached() }
+            var steps: [Curvature] = []
+            for s in 0..<innerSteps {
+                let leaves = p.map { $0.detached().requiringGrad() }
+                let loss = Self.innerLoss(innerLoss, policy: policy, parameters: leaves, inputs: innerInputs[s][i])
+                let g = gradients(of: loss, wrt: leaves, createGraph: true)
+                steps.append(Curvature(leaves: leaves, gradients: g))
+                p = withoutGradients { zip(leaves, g).map { ($0 - $1 * innerStepSize).detached() } }
+            }
+            let q = p.map { $0.detached().requiringGrad() }
+            let kl = PolicyGradientLoss.meanKL(old: outerInputs[i].oldDistribution,
+                                               new: policy.distribution(outerInputs[i].observations, parameters: q),
+                                               mask: outerInputs[i].mask)
+            klCurvature.append(Curvature(leaves: q, gradients: gradients(of: kl, wrt: q, createGraph: true)))
+            innerCurvature.append(steps)
+        }
+        func product(_ c: Curvature, _ u: [Tensor]) -> [Tensor] {
+            var dot: Tensor? = nil
+            for (g, ui) in zip(c.gradients, u) {
+                let term = (g * ui).sum()
+                dot = dot.map { $0 + term } ?? term
+            }
+            return gradients(of: dot!, wrt: c.leaves)
+        }
+        let alpha = innerStepSize, count = taskCount, steps = innerSteps
+        return { v in
+            let vs = unflatten(v, like: theta)
+            var total = [Double](repeating: 0, count: v.count)
+            for i in 0..<count {
+                var u = vs
+                for s in 0..<steps {                                  // Jₖ⋯J₁ v
+                    let h = product(innerCurvature[i][s], u)
+                    u = withoutGradients { zip(u, h).map { $0 - $1 * alpha } }
+                }
+                var w = product(klCurvature[i], u)                    // ∇²KLᵢ(θ′ᵢ) · (J v)
+                for s in (0..<steps).reversed() {                     // J₁ᵀ⋯Jₖᵀ w
+                    let h = product(innerCurvature[i][s], w)
+                    w = withoutGradients { zip(w, h).map { $0 - $1 * alpha } }
+                }
+                var offset = 0
+                for t in w {
+                    for x in t.doubles { total[offset] += x; offset += 1 }
+                }
+            }
+            return total.map { $0 / Double(count) }
+        }
+    }
+
+    /// v ↦ ∇²θ outerKL(θ) · v by differentiating the KL's gradient, itself taken through the inner steps with
+    /// `createGraph`, a second time (pytorch-maml-rl's form): exact at any θ, and the reference
+    /// `outerKLHessianProduct` is tested against.
+    public func outerKLHessianProductThroughInnerStep(at theta: [Tensor]) -> ([Double]) -> [Double] {
+        let grads = gradients(of: outerKL(theta), wrt: theta, createGraph: true)
+        return { v in
+            let vs = unflatten(v, like: theta)
+            var gv: Tensor? = nil
+            for (g, vi) in zip(grads, vs) {
+                let term = (g * vi).sum()
+                gv = gv.map { $0 + term } ?? term
+            }
+            return flatten(gradients(of: gv!, wrt: theta))
+        }
+    }
+
     /// meanᵢ KL(π_θs,old ‖ π_θs(θ)) on the samples of inner step s: ProMP's inner-step KL penalty term (θ₀(θ) = θ, so
     /// for s = 0 this is KL(π_θold ‖ π_θ) on pre-update observations).
     public func innerKL(_ theta: [Tensor], step s: Int) -> Tensor {

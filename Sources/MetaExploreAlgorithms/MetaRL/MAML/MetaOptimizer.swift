@@ -30,9 +30,7 @@ public protocol MetaOptimizer: AnyObject {
 extension MetaObjective {
     /// The surrogate and KL at the policy's current parameters, as values (no graph kept).
     func valuesAfterUpdate() -> (loss: Double, kl: Double) {
-        let theta = policy.parameters
-        let loss = surrogate(theta, createGraph: false)
-        let kl = outerKL(theta, createGraph: false)
+        let (loss, kl) = surrogateAndKL(policy.parameters, createGraph: false)
         return withoutGradients { (loss.item, kl.item) }
     }
 }
