@@ -99,6 +99,30 @@ func smallMAMLRun(_ algorithm: String, steps: Int, extra: [String] = []) throws 
         if let promp = procedure.optimizer as? ProMP { #expect(promp.penalties.count == 2) }
     }
 
+    /// `sampler.threads` is an execution key: a run resumed on another thread count (here 2 → 1, then back to the
+    /// stored configuration's folder) continues exactly, while restating a setting that changes results is refused.
+    @Test func resumeMayChangeTheSamplerThreadCount() throws {
+        let straight = temporaryFolder(), interrupted = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: straight); try? FileManager.default.removeItem(at: interrupted) }
+        try Experiments.train(try smallMAMLRun("maml-trpo", steps: 3600), in: straight)
+        try Experiments.train(try smallMAMLRun("maml-trpo", steps: 1200), in: interrupted)
+        let registry = FamilyRegistry.builtIn
+        #expect(throws: ResumeError.self) {
+            try registry.resume(in: interrupted, totalSteps: 2400, overrides: ["meta.innerStepSize=0.2"],
+                                showProgress: false, handleSignals: false)
+        }
+        try registry.resume(in: interrupted, totalSteps: 2400, overrides: ["sampler.threads=1"], showProgress: false,
+                            handleSignals: false)
+        let folder = try String(contentsOf: interrupted.appendingPathComponent("config.yaml"), encoding: .utf8)
+        #expect(folder.contains("threads: 1"))
+        // The folder now says 1 thread; the next resumption (no restatement) is still accepted.
+        try registry.resume(in: interrupted, totalSteps: 3600, showProgress: false, handleSignals: false)
+        let a = try SafeTensorsCheckpointStore.read(straight.appendingPathComponent("checkpoints/latest.safetensors"))
+        let b = try SafeTensorsCheckpointStore.read(interrupted.appendingPathComponent("checkpoints/latest.safetensors"))
+        #expect(a.tensors.map(\.name) == b.tensors.map(\.name))
+        for ((name, x), (_, y)) in zip(a.tensors, b.tensors) { #expect(x.doubles == y.doubles, "tensor \(name) differs") }
+    }
+
     /// A run stopped after iteration 2 and resumed equals the uninterrupted 3-iteration run, bit for bit in every
     /// saved tensor and value and in its progress rows (wall-clock columns aside).
     @Test(arguments: ["maml-trpo", "promp", "e-maml", "maml-vpg"])

@@ -12,11 +12,17 @@ public protocol ExperimentConfiguration: Codable, Equatable, Sendable {
     var run: RunSettings { get }
     /// Dotted keys that are optional (absent from the defaults when unset) but allowed in files.
     static var optionalKeys: Set<String> { get }
+    /// Dotted keys that choose how a run executes but not what it computes (e.g. how many threads step the
+    /// environments, when samples are the same for any count): a resumed run may restate them with other values
+    /// (`--set`), which then apply from the resumption on. Default: none.
+    static var executionKeys: Set<String> { get }
     /// Throws `ConfigurationError.invalidValue` naming the first bad key.
     func validate() throws
 }
 
 extension ExperimentConfiguration {
+    public static var executionKeys: Set<String> { [] }
+
     /// Compares with a configuration of any type (false when the types differ).
     public func isEqual(to other: any ExperimentConfiguration) -> Bool {
         guard let other = other as? Self else { return false }

@@ -71,6 +71,8 @@ public struct AnyExperimentConfiguration: Equatable, @unchecked Sendable {
     public var warnings: [String] { warningTexts }
     /// `<family>/<schema version>`.
     public var schemaTag: String { family.schemaTag }
+    /// The configuration type's `executionKeys`: settings a resumed run may change.
+    public var executionKeys: Set<String> { type(of: base).executionKeys }
 
     /// The typed configuration, if it is of type `C`.
     public func typed<C: ExperimentConfiguration>(_ type: C.Type) -> C? { base as? C }

@@ -81,15 +81,16 @@ extension FamilyRegistry {
         if let folderYAML = try? String(contentsOf: folderFile, encoding: .utf8) {
             let folderConfig = try load(yaml: folderYAML)
             let diff = try ConfigurationLoader.differences(try folderConfig.yaml(), current)
+                .filter { !config.executionKeys.contains($0.key) }
             if !diff.isEmpty { throw ResumeError.folderDisagrees(diff.map(\.key)) }
         }
-        // 4. Restated settings must agree with the stored ones; the budget may only grow.
+        // 4. Restated settings must agree with the stored ones (execution keys may change); the budget may only grow.
         var resolved = config
         if preset != nil || !overrides.isEmpty {
             let base = try preset.map { try presets.yaml(named: $0) } ?? current
             let restatedConfig = try load(yaml: base, overrides: overrides)
             let conflicts = try ConfigurationLoader.differences(current, try restatedConfig.yaml())
-                .filter { !missing.contains($0.key) }
+                .filter { !missing.contains($0.key) && !config.executionKeys.contains($0.key) }
             if !conflicts.isEmpty { throw ResumeError.conflictingSettings(conflicts.map { ($0.key, $0.a, $0.b) }) }
             resolved = restatedConfig
         }

@@ -63,7 +63,8 @@ public struct MAMLSamplerSettings: Codable, Equatable, Sendable {
     /// Environment copies (the largest wave of episodes stepped together). Part of the result (see
     /// `MultiTaskSampler`): the forward's batch size follows it.
     public var environmentCopies = 200
-    /// Threads stepping the copies; 0: every core. The samples do not depend on it.
+    /// Threads stepping the copies; 0: every core. The samples do not depend on it, so `--resume` accepts another
+    /// value (`--set sampler.threads=N`; an execution key).
     public var threads = 0
     public init() {}
 }
@@ -106,6 +107,8 @@ public struct MAMLConfiguration: ExperimentConfiguration {
     }
 
     public static let optionalKeys: Set<String> = []
+    /// The sampler's thread count does not change the samples (`MultiTaskSampler`), so a resumed run may use another.
+    public static let executionKeys: Set<String> = ["sampler.threads"]
 
     public func validate() throws {
         let names = MAMLFamily.algorithms.map(\.name)
