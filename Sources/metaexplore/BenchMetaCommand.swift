@@ -60,6 +60,8 @@ struct BenchMeta: ParsableCommand {
             + "α=\(c.meta.innerStepSize), CG \(c.outer.conjugateGradientIterations), "
             + "wave \(min(c.sampler.environmentCopies, tasks * trajectories)) copies; median of \(repeats) after one warm-up")
         print("tasks=\(tasks) trajectories=\(trajectories) horizon=\(h) repeats=\(repeats)")
+        print("blas_core=\(BLASInfo.coreName) small_product_kernel=\(BLASInfo.smallProductKernel) "
+            + "denormals=\(Denormals.policyFlushes ? "flush" : "keep")")
         let wanted = Set(selected)
         if wanted.contains("sampling") {
             var perThreads: [Int: Double] = [:]

@@ -16,11 +16,14 @@ The computation, matched to MetaExplore's `maml-trpo` on HalfCheetahDir-v1 (MAML
   inner step  REINFORCE loss -mean(log pi(a|s) * A), theta'_i = theta - 0.1 * grad (no graph while sampling)
   outer step  MAML-TRPO: surrogate -mean_i mean(pi_theta'_i(theta) / pi_old * A') and mean_i KL(old || new) on
               post-update samples, theta'_i rebuilt with create_graph=True; g by backward; Fisher-vector products
-              by double backward (damping 1e-5); 10 CG iterations (residual tolerance 1e-10); full step
+              (damping 1e-5) by double backward of the KL's gradient through the inner step (--fvp direct,
+              pytorch-maml-rl's form) or in MetaExplore's factored form (--fvp factored: per task
+              (I - a H_in) Hess KL (I - a H_in) v, the same matrix at the sampling parameters); 10 CG iterations
+              (residual tolerance 1e-10); full step
               sqrt(2*0.01 / s'Hs) * s; backtracking x0.8 up to 15 trials (surrogate falls and KL <= 0.01, each trial
               rebuilding theta'_i without a graph), else restore theta.
-  PyTorch gets pytorch-maml-rl's efficiencies where ours differs: the surrogate and the KL share one adaptation per
-  task (ours adapts twice), and the post-update forward is one bmm over tasks (ours: one product per task).
+  PyTorch gets pytorch-maml-rl's efficiencies where ours differs: the post-update forward while sampling is one bmm
+  over tasks (ours: one product per task).
 
 Vector environment: SyncVectorEnv by default (`--vector async` for AsyncVectorEnv). Fairest here: the meta-iteration
 is compared with MetaExplore's sampler on one thread, and SyncVectorEnv steps on one core as well; AsyncVectorEnv
@@ -232,14 +235,53 @@ def flat(ts):
     return torch.cat([t.reshape(-1) for t in ts])
 
 
-def trpo_update(params, inner, outer):
-    loss, kl = surrogate_and_kl(params, inner, outer, create_graph=True)
-    loss_before = loss.item()
-    g = flat(torch.autograd.grad(loss, params, retain_graph=True))
+def direct_fvp(params, kl):
+    """pytorch-maml-rl's form: differentiate the KL's gradient, taken through the inner step, a second time."""
     kl_grads = flat(torch.autograd.grad(kl, params, create_graph=True))
 
     def fvp(v):
         return flat(torch.autograd.grad(kl_grads @ v, params, retain_graph=True)) + DAMPING * v
+    return fvp
+
+
+def factored_fvp(params, inner, outer):
+    """MetaExplore's form (MetaObjective.outerKLHessianProduct): per task (I - a*H_in) * Hess KL(theta') * (I - a*H_in) v,
+    three double-backward products of first-order graphs built once; the same matrix at the sampling parameters."""
+    curvature = []
+    for xi, xo in zip(inner, outer):
+        leaves = [p.detach().requires_grad_() for p in params]
+        loss = -(log_prob(leaves, xi["obs"], xi["act"]) * xi["adv"]).mean()
+        g_in = torch.autograd.grad(loss, leaves, create_graph=True)
+        q = [(p - ALPHA * g).detach().requires_grad_() for p, g in zip(leaves, g_in)]
+        g_kl = torch.autograd.grad(kl_old_new(xo["old_mu"], xo["old_log_std"], q, xo["obs"]), q, create_graph=True)
+        curvature.append((leaves, g_in, q, g_kl))
+
+    def product(leaves, grads, u):
+        return torch.autograd.grad(sum((g * x).sum() for g, x in zip(grads, u)), leaves, retain_graph=True)
+
+    def fvp(v):
+        vs, offset = [], 0
+        for p in params:
+            vs.append(v[offset:offset + p.numel()].view_as(p))
+            offset += p.numel()
+        total = torch.zeros_like(v)
+        for leaves, g_in, q, g_kl in curvature:
+            u = [x - ALPHA * h for x, h in zip(vs, product(leaves, g_in, vs))]
+            w = product(q, g_kl, u)
+            w = [x - ALPHA * h for x, h in zip(w, product(leaves, g_in, w))]
+            total += flat(w)
+        return total / len(curvature) + DAMPING * v
+    return fvp
+
+
+FVP = "direct"
+
+
+def trpo_update(params, inner, outer):
+    loss, kl = surrogate_and_kl(params, inner, outer, create_graph=True)
+    loss_before = loss.item()
+    g = flat(torch.autograd.grad(loss, params, retain_graph=True))
+    fvp = direct_fvp(params, kl) if FVP == "direct" else factored_fvp(params, inner, outer)
 
     b = -g
     x, r, p = torch.zeros_like(b), b.clone(), b.clone()
@@ -325,14 +367,20 @@ def main():
     ap.add_argument("--vector", choices=["sync", "async"], default="sync")
     ap.add_argument("--only", default="sampling,iteration")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--fvp", choices=["direct", "factored"], default="direct",
+                    help="TRPO's KL Hessian products: pytorch-maml-rl's double backward through the inner step "
+                         "(direct) or MetaExplore's factored form (factored)")
     args = ap.parse_args()
+    global FVP
+    FVP = args.fvp
     wanted = set(args.only.split(","))
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
     copies = min(args.copies, args.tasks * args.trajectories)
     sampler = Sampler(copies, args.horizon, args.vector)
     params = init_params(sampler.obs_size, sampler.act_size, seed=args.seed)
-    print(f"torch={torch.__version__} gymnasium={gym.__version__} vector={args.vector} threads={torch.get_num_threads()}")
+    print(f"torch={torch.__version__} gymnasium={gym.__version__} vector={args.vector} threads={torch.get_num_threads()} "
+          f"fvp={args.fvp} cpu_capability={torch.backends.cpu.get_cpu_capability()}")
     print(f"tasks={args.tasks} trajectories={args.trajectories} horizon={args.horizon} repeats={args.repeats}")
     if "sampling" in wanted:
         directions = np.where(rng.random(args.tasks) < 0.5, -1.0, 1.0)
