@@ -130,7 +130,7 @@ public enum Reproduction {
         for c in collected { if case .failure(let e) = c.result { failures.append((c.job, "\(e)")) } }
 
         let table = ResultsTable(collected.resultsEntries(paper: plan.references))
-        let header = "# \(plan.title)\n\nFinal evaluation return (deterministic policy), mean ± std over seeds, and a 95% "
+        let header = "# \(plan.title)\n\nFinal \(plan.evaluationDescription), mean ± std over seeds, and a 95% "
             + "percentile-bootstrap confidence interval of the mean (10 000 resamples).\n"
             + budgetLine(grid: grid, plan: plan)
             + (plan.referenceSource.isEmpty ? "" : "References: \(plan.referenceSource).\n") + "\n"

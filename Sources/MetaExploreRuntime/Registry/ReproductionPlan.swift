@@ -14,6 +14,9 @@ public struct ReproductionPlan: Sendable {
     public var referenceSource: String
     /// Further learning-curve figures per environment (besides evaluation return against steps).
     public var extraFigures: [CurveFigure]
+    /// What the runs' `eval_return` is, for the table's header ("evaluation return (deterministic policy)" unless
+    /// the family's evaluation is another, e.g. a meta-RL policy's return after adaptation).
+    public var evaluationDescription = "evaluation return (deterministic policy)"
     /// Evaluation returns per environment whose first crossing is tabulated in `results.md` (steps to reach them,
     /// `ThresholdCrossing`), e.g. a level the paper quotes sample efficiency at.
     public var thresholds: [String: Double]
@@ -44,6 +47,7 @@ public struct ReproductionPlan: Sendable {
     public init(name: String, title: String, algorithms: [String], environments: [String], seeds: [Int],
                 references: [String: [String: String]] = [:], referenceSource: String = "",
                 extraFigures: [CurveFigure] = [], thresholds: [String: Double] = [:],
+                evaluationDescription: String = "evaluation return (deterministic policy)",
                 trainArguments: @escaping @Sendable (String, String, Int) -> [String]) {
         self.name = name
         self.title = title
@@ -54,6 +58,7 @@ public struct ReproductionPlan: Sendable {
         self.referenceSource = referenceSource
         self.extraFigures = extraFigures
         self.thresholds = thresholds
+        self.evaluationDescription = evaluationDescription
         self.trainArguments = trainArguments
     }
 }

@@ -31,7 +31,10 @@ enum MAMLPlans {
                   yLabel: "pre-update return", title: "Pre-update return on the meta-batch's training tasks"),
             .init(name: "post-update", xColumn: "step", yColumn: "post_update_return", xLabel: "environment steps",
                   yLabel: "post-update return", title: "Post-update return on the meta-batch's training tasks"),
-        ]
+        ],
+        evaluationDescription: "evaluation return of the run (post-update return on the first `run.evalEpisodes` "
+            + "held-out tasks after `evaluation.steps` inner steps, sampled; MAML's 40-task protocol is `metaexplore "
+            + "meta-eval --grid <this folder>` → meta-eval.md)"
     ) { algorithm, environment, seed in
         ["--preset", "\(algorithm)-\(tasks[environment] ?? environment.lowercased())", "--seed", "\(seed)"]
     }
