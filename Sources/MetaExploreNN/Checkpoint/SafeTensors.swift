@@ -94,8 +94,13 @@ public enum SafeTensors {
     public static func write(
         _ tensors: [(name: String, tensor: Tensor)], metadata: [String: String] = [:], to url: URL
     ) throws {
+        try writeAtomically(try encode(tensors, metadata: metadata, path: url.path), to: url)
+    }
+
+    /// Writes already encoded file bytes (`encode`) to `url` atomically, as `write(_:metadata:to:)` does — for a
+    /// caller that writes the same checkpoint to two files and encodes it once.
+    public static func writeAtomically(_ bytes: [UInt8], to url: URL) throws {
         let path = url.path
-        let bytes = try encode(tensors, metadata: metadata, path: path)
         let tmp = temporaryURL(for: url).path
         func failure(_ what: String) -> CheckpointError {
             .writeFailed(path: path, reason: "\(what): \(String(cString: strerror(errno)))")

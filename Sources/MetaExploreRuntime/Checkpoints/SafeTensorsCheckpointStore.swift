@@ -50,9 +50,10 @@ public final class SafeTensorsCheckpointStore: CheckpointSink {
         metadata["checkpoint_reason"] = "\(reason)"
         metadata = Self.sealed(state.tensors, metadata: metadata)
         let target = url(step: step)
-        try SafeTensors.write(state.tensors, metadata: metadata, to: target)
+        let bytes = try SafeTensors.encode(state.tensors, metadata: metadata, path: target.path)  // encoded once
+        try SafeTensors.writeAtomically(bytes, to: target)
         _ = try Self.read(target)  // verify what reached the disk before anything older is pruned
-        try SafeTensors.write(state.tensors, metadata: metadata, to: latestURL)
+        try SafeTensors.writeAtomically(bytes, to: latestURL)
         lastWritten = target
         try prune(keeping: target)
     }
