@@ -84,8 +84,11 @@ struct BenchMeta: ParsableCommand {
             let p = try procedure(threads: threads)
             var phases: [String: [Double]] = [:]
             var step = 0
+            var cpu: [Double] = []
             let total = try medianSeconds(repeats: repeats) {
+                let cpuStart = processCPUSeconds()
                 let report = try p.advance(step: step)
+                cpu.append(processCPUSeconds() - cpuStart)
                 step += report.steps
                 for (name, value) in report.measurements where name.hasPrefix("time_") || name == "step_fraction" {
                     phases[name, default: []].append(value)
@@ -104,8 +107,20 @@ struct BenchMeta: ParsableCommand {
             let fractions = (phases["step_fraction"] ?? []).dropFirst().map { String(format: "%.3g", $0) }
             print("meta_iteration_step_fractions=\(fractions.joined(separator: ","))")
             print(String(format: "meta_iteration_s=%.4f", total))
+            // CPU seconds of the process per meta-iteration (timed repeats): with one sampler thread the work is
+            // single-threaded, so this equals the wall-clock time on an idle core and is far less sensitive to
+            // other processes sharing the machine.
+            let timedCPU = Array(cpu.dropFirst()).sorted()
+            print(String(format: "meta_iteration_cpu_s=%.4f", timedCPU.isEmpty ? 0 : timedCPU[timedCPU.count / 2]))
         }
     }
+}
+
+/// CPU seconds (user + system) the process has used so far, all threads.
+func processCPUSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
 }
 
 /// The median over `repeats` of the wall-clock seconds of `body` (after one warm-up call).

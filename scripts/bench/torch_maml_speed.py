@@ -393,17 +393,19 @@ def main():
         print(f"meta_sampling_1thread_s={median(samples):.4f}")
         print(f"meta_sampling_1thread_steps_per_s={args.tasks * args.trajectories * args.horizon / median(samples):.0f}")
     if "iteration" in wanted:
-        totals, phases = [], []
+        totals, cpu, phases = [], [], []
         for k in range(args.repeats + 1):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             times = meta_iteration(sampler, params, args.tasks, args.trajectories, rng)
             if k > 0:
                 totals.append(time.perf_counter() - t0)
+                cpu.append(time.process_time() - c0)
                 phases.append(times)
         for name in ["sampling", "inner", "outer"]:
             print(f"meta_iteration_{name}_s={median([p[name] for p in phases]):.4f}")
         print(f"line_search_trials={','.join(str(p['trials']) for p in phases)}")
         print(f"meta_iteration_s={median(totals):.4f}")
+        print(f"meta_iteration_cpu_s={median(cpu):.4f}")
     sampler.envs.close()
 
 
