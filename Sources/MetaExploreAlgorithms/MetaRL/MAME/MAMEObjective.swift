@@ -252,7 +252,7 @@ public struct MAMEObjective {
     }
 
     /// Task i's term of −J on its post-update samples at the folded parameters of πθ,z′.
-    func outerTerm(task i: Int, parameters: [Tensor]) -> Tensor {
+    public func outerTerm(task i: Int, parameters: [Tensor]) -> Tensor {
         let x = post[i].policyGradientInputs
         switch outerObjective {
         case .policyGradient:
@@ -294,9 +294,15 @@ public struct MAMEObjective {
         let returns = Returns.discounted(rewards: rewards, lengths: batch.lengths, horizon: batch.horizon, gamma: 1)
         var baseline = LinearFeatureBaseline(observationSize: batch.observationSize)
         try baseline.fit(batch: batch, targets: returns)
-        let values = baseline.predict(batch: batch)
-        return Returns.generalizedAdvantages(rewards: rewards, values: values, lengths: batch.lengths,
-                                             horizon: batch.horizon, gamma: 1, lambda: lambda)
+        return explorationAdvantages(rewards: rewards, values: baseline.predict(batch: batch), lengths: batch.lengths,
+                                     horizon: batch.horizon, lambda: lambda)
+    }
+
+    /// Eq. 4 with given values V_t^μ ([rows · horizon]): A_t = r_t + V_{t+1} − V_t (λ = 0), or GAE(1, λ) in general.
+    public static func explorationAdvantages(rewards: [Double], values: [Double], lengths: [Int], horizon: Int,
+                                             lambda: Double) -> [Double] {
+        Returns.generalizedAdvantages(rewards: rewards, values: values, lengths: lengths, horizon: horizon, gamma: 1,
+                                      lambda: lambda)
     }
 
     /// Eq. 2 with A^μ in place of R^μ, as a loss for φ: −Σᵢ Σt log μφ(at|st) A_t^μ (a sum: the 1/tasks and
