@@ -138,6 +138,10 @@ func smallMAMERun(_ algorithm: String, steps: Int, extra: [String] = []) throws 
         // The registry's entry point gives the same curve.
         let curve = try procedure.adaptationCurve(tasks: 3, trajectories: 2, steps: 2, seed: 4)
         #expect(curve.returns == trace.result.returns)
+        // Bad requests are errors, not traps.
+        #expect(throws: (any Error).self) { _ = try procedure.adaptationCurve(tasks: 3, trajectories: 2, steps: -1, seed: 4) }
+        #expect(throws: (any Error).self) { _ = try procedure.adaptationCurve(tasks: 3, trajectories: 0, steps: 1, seed: 4) }
+        #expect(throws: (any Error).self) { _ = try procedure.planarPaths(tasks: 0, trajectories: 1, seed: 4) }
     }
 
     /// `meta-eval` on a run folder: the library function, after one iteration's checkpoint.

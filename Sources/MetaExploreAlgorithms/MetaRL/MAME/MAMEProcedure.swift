@@ -160,7 +160,11 @@ public final class MAMEProcedure: TrainingProcedure {
     /// unadapted exploitation policy. No parameter changes.
     public func metaEvaluationTrace(tasks: [MetaTask], trajectoriesPerTask: Int, steps: Int, seed: UInt64) throws
         -> EvaluationTrace {
-        precondition(steps >= 0, "metaEvaluationTrace: negative step count")
+        guard steps >= 0, trajectoriesPerTask >= 1, !tasks.isEmpty else {
+            throw EnvironmentError.invalidConfiguration(
+                "meta-evaluation needs steps ≥ 0, at least one task and one trajectory per task (got \(steps), \(tasks.count), "
+                    + "\(trajectoriesPerTask))")
+        }
         let c = configuration, m = modules
         let random = RandomStream(seed: seed, stream: "meta-evaluation")
         let exploration = try sampler.sample(tasks: tasks, trajectoriesPerTask: trajectoriesPerTask, policy: m.exploration,
