@@ -10,7 +10,8 @@ struct MetaEval: ParsableCommand {
         discussion: """
             For each held-out test task of the run's task family, samples trajectories with the meta-trained policy, \
             adapts by the run's inner step on exactly those samples, samples again, … and prints the mean return after \
-            each step with a 95% confidence interval (Student's t over tasks).
+            each step with a 95% confidence interval (Student's t over tasks). A run whose family explores with a separate \
+            policy adapts on that policy's samples instead (step 0 is then the unadapted exploitation policy).
             """)
 
     @Option(name: .customLong("run"), help: "A run folder (uses checkpoints/latest.safetensors).") var runFolder: String?
