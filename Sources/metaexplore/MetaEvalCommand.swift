@@ -10,10 +10,11 @@ struct MetaEval: ParsableCommand {
         discussion: """
             For each held-out test task of the run's task family, samples trajectories with the meta-trained policy, \
             adapts by the run's inner step on exactly those samples, samples again, … and prints the mean return after \
-            each step with a 95% confidence interval (Student's t over tasks). With --grid, every finished run of a \
-            reproduction grid is evaluated (results kept beside each run, so a rerun evaluates only new or longer runs) \
-            and the grid folder receives meta-eval.md (per algorithm and task: each seed, mean ± std and a 95% t \
-            interval over seeds, the plan's reference) and meta-eval.csv.
+            each step with a 95% confidence interval (Student's t over tasks). A run whose family explores with a separate \
+            policy adapts on that policy's samples instead (step 0 is then the unadapted exploitation policy). With \
+            --grid, every finished run of a reproduction grid is evaluated (results kept beside each run, so a rerun \
+            evaluates only new or longer runs) and the grid folder receives meta-eval.md (per algorithm and task: each \
+            seed, mean ± std and a 95% t interval over seeds, the plan's reference) and meta-eval.csv.
             """)
 
     @Option(name: .customLong("run"), help: "A run folder (uses checkpoints/latest.safetensors).") var runFolder: String?
