@@ -13,6 +13,7 @@ extension FamilyRegistry {
                     MetaPolicyGradientFamily.self,
                     CMPFamily.self,
                     MAMLFamily.self,
+                    DREAMFamily.self,
                 ],
                 presets: PresetLibrary(candidates: PresetLibrary.standardCandidates(
                     bundle: "MetaExplore_MetaExploreAlgorithms",
