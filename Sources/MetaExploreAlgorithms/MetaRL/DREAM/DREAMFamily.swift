@@ -41,21 +41,22 @@ public enum DREAMFamily: AlgorithmFamily {
 
 /// DREAM's grid-world results (Liu et al. 2021, Fig. 3 and 5): the mean test exploitation return within the
 /// authors' 5M-step budget, read against each world's optimum and uninformed value, both computed exactly by
-/// `GridPlanner` on the world's test split (the paper reports curves only).
+/// `GridPlanner` on the world's test split (the paper reports curves only); `thresholds` tabulate the steps to 95%
+/// of the optimum.
 enum DREAMPlans {
     static let presets = [GridWorldEnvironment.distractingBusFamily: "dream-distractingbus",
                           GridWorldEnvironment.mapFamily: "dream-map", GridWorldEnvironment.cookingFamily: "dream-cooking"]
 
-    /// (optimum, uninformed) per world on its test split.
-    static let references: [String: (optimum: Double, uninformed: Double)] = {
-        var out: [String: (optimum: Double, uninformed: Double)] = [:]
-        for kind in GridWorldKind.allCases {
-            let world = GridWorld(kind)
-            out[GridWorldEnvironment.family(of: kind)] = (GridPlanner.informedOptimum(world, problems: world.testProblems),
-                                                          GridPlanner.uninformedOptimum(world, problems: world.testProblems))
-        }
-        return out
-    }()
+    /// (optimum, uninformed) per world on its evaluation (test) split, as `GridPlanner` computes them (pinned in the
+    /// grid-world tests and the environments README; the distracting bus's uninformed value on its 523 test problems
+    /// takes ~40 s to plan, too long to recompute whenever the plans are listed): distracting bus 0.8 / 0.30053;
+    /// map (test = train) 0.8 / 0.3; cooking (test split = problem 10 alone, so the prior already names the
+    /// kitchen) 0.46667 / 0.46667.
+    static let references: [String: (optimum: Double, uninformed: Double)] = [
+        GridWorldEnvironment.distractingBusFamily: (0.8, 0.30052),
+        GridWorldEnvironment.mapFamily: (0.8, 0.3),
+        GridWorldEnvironment.cookingFamily: (0.46666666666666673, 0.46666666666666673),
+    ]
 
     static var liu2021: ReproductionPlan {
         let environments = DREAMConfiguration.environments

@@ -348,7 +348,9 @@ public final class DREAMLearner {
         explorerBuffer.saveState(into: &state, prefix: prefix + "explorer_replay.")
         exploiterBuffer.saveState(into: &state, prefix: prefix + "exploiter_replay.")
         for (key, schedule) in [("explorer_schedule", explorerSchedule), ("exploiter_schedule", exploiterSchedule)] {
-            if let data = try? JSONEncoder().encode(schedule), let text = String(data: data, encoding: .utf8) {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys   // the same text in every process
+            if let data = try? encoder.encode(schedule), let text = String(data: data, encoding: .utf8) {
                 state.metadata[prefix + key] = text
             }
         }
