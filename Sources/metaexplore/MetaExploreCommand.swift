@@ -8,7 +8,8 @@ struct MetaExploreCommand: ParsableCommand {
         commandName: "metaexplore",
         abstract: "Reinforcement learning with learned exploration.",
         version: RunDirectory.metaExploreVersion,
-        subcommands: [Train.self, Eval.self, MetaEval.self, List.self, Reproduce.self, Visitation.self, Bench.self])
+        subcommands: [Train.self, Eval.self, MetaEval.self, List.self, Reproduce.self, Visitation.self, Bench.self,
+                      DreamEpisode.self])
 
     static func main() {
         ProcessTuning.reexecWithTunedBLASIfNeeded()
