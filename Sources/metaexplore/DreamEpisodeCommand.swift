@@ -7,7 +7,7 @@ import MetaExplore
 /// `GridEpisodePictures`, plus `trials.txt` with each trial's problem, instructions, actions and returns. The
 /// trials are the run's evaluation trials (the same test problems and seeds as `eval_return`, greedy policies, the
 /// exploitation policy conditioned on g of the trial's own exploration episode).
-struct DreamEpisode: ParsableCommand {
+struct EpisodePicturesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dream-episode",
         abstract: "Draw a DREAM run's test trials (exploration and exploitation episodes) as PNG frames and GIFs.")
