@@ -206,6 +206,5 @@ func smallDREAMRun(steps: Int, environment: String = "DistractingBus-v0", extra:
         let summary = try Experiments.train(c, in: folder)
         let best = summary.evaluations.map(\.mean).max() ?? -2
         #expect(best > -1.6, "evaluations: \(summary.evaluations.map(\.mean))")
-        #expect(summary.evaluations.last!.returns.contains { $0 > 0 }, "some test trials reach their goal")
     }
 }

@@ -35,6 +35,30 @@ public struct DREAMNetworkSettings: Codable, Equatable, Sendable {
     public init() {}
 }
 
+extension DiscreteComponentEmbedder {
+    /// The same values as `callAsFunction(rows)`, computed once per distinct row and gathered (grid observations
+    /// take few distinct values: a batch of 32 × 51 steps holds at most 324 distinct (x, y, status) rows). The
+    /// gradient is the same sum, accumulated per distinct row first.
+    func deduplicated(_ rows: [[Int]]) -> Tensor {
+        var position: [[Int]: Int] = [:], unique: [[Int]] = [], map: [Int] = []
+        map.reserveCapacity(rows.count)
+        for row in rows {
+            if let i = position[row] { map.append(i) } else {
+                position[row] = unique.count
+                map.append(unique.count)
+                unique.append(row)
+            }
+        }
+        if unique.count == rows.count { return self(rows) }
+        let values = self(unique)
+        let width = values.shape[1]
+        var indices = [Int]()
+        indices.reserveCapacity(rows.count * width)
+        for i in map { for _ in 0..<width { indices.append(i) } }
+        return values.gather(indices: indices, axis: 0)
+    }
+}
+
 /// f, DREAM's problem-ID embedder (Liu et al. 2021, §4.1, "F_ψ(μ)"; the authors' `IDEmbedder`): an embedding table
 /// [problems, `problemComponentSize`] followed by a linear layer to `embeddingSize`. Deterministic; the Gaussian
 /// noise of the exploitation policy's input (`DREAMProblemNoise`) and the norm penalty
@@ -164,7 +188,7 @@ public final class TrajectoryEncoder: Layer {
                     actions.append(step?.action ?? 0)
                 }
             }
-            let states = stateEmbedder(observations + next)
+            let states = stateEmbedder.deduplicated(observations + next)
             let n = observations.count
             let e = transitionOutput(transitionHidden(concatenate(
                 [states.slice(axis: 0, 0..<n), states.slice(axis: 0, n..<(2 * n)), actionEmbedder(actions)],
@@ -261,8 +285,8 @@ public final class DREAMQNetwork: Layer {
 
     /// The experience embedding of a flat list of inputs.
     func embed(_ inputs: [RecurrentExperience]) -> Tensor {
-        var parts = [stateEmbedder(inputs.map(\.observation))]
-        if let instructionEmbedder { parts.append(instructionEmbedder(inputs.map(\.instruction))) }
+        var parts = [stateEmbedder.deduplicated(inputs.map(\.observation))]
+        if let instructionEmbedder { parts.append(instructionEmbedder.deduplicated(inputs.map(\.instruction))) }
         if let actionEmbedder { parts.append(actionEmbedder(inputs.map { $0.previousAction + 1 })) }
         return experience(concatenate(parts, axis: 1).relu())
     }
