@@ -2,6 +2,12 @@ import Foundation
 import MetaExploreAnalysis
 import MetaExploreEnvironments
 
+/// Why episode pictures cannot be drawn.
+public struct EpisodePictureError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = "episode pictures: " + description }
+}
+
 /// Pictures of grid-world episodes: one frame per time step (the grid, its objects, the instruction's goal, the
 /// agent and the path it took so far), written as numbered PNGs and as an animated GIF.
 ///
@@ -21,9 +27,14 @@ public enum GridEpisodePictures {
     /// The frames of one episode: `positions` has one entry more than `actions` and `rewards` (the start, then the
     /// position after each step).
     public static func frames(world: GridWorld, problem: Int, instruction: [Int]?, positions: [GridPoint],
-                              actions: [GridAction], rewards: [Double], phase: String, cell: Int = 28) -> [Image] {
-        precondition(!positions.isEmpty && positions.count == actions.count + 1 && rewards.count == actions.count,
-                     "GridEpisodePictures: \(positions.count) positions for \(actions.count) actions")
+                              actions: [GridAction], rewards: [Double], phase: String, cell: Int = 28) throws -> [Image] {
+        guard !positions.isEmpty, positions.count == actions.count + 1, rewards.count == actions.count, cell >= 8,
+              (0..<world.problemCount).contains(problem),
+              positions.allSatisfy({ (0..<world.width).contains($0.x) && (0..<world.height).contains($0.y) })
+        else {
+            throw EpisodePictureError("\(positions.count) positions, \(actions.count) actions, \(rewards.count) rewards, "
+                                      + "problem \(problem), cell \(cell) px: not an episode of this world")
+        }
         let layout = world.layout(problem: problem)
         let caption = 22, margin = 4
         let width = world.width * cell + 2 * margin, height = world.height * cell + 2 * margin + 2 * caption

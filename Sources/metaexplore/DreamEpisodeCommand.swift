@@ -52,7 +52,7 @@ struct EpisodePicturesCommand: ParsableCommand {
                                                 ("exploitation", trial.exploitation, trial.exploitationInstruction)] {
                 let positions = [GridPoint(steps[0].observation[0], steps[0].observation[1])]
                     + steps.map { GridPoint($0.nextObservation[0], $0.nextObservation[1]) }
-                let frames = GridEpisodePictures.frames(
+                let frames = try GridEpisodePictures.frames(
                     world: world, problem: trial.problem, instruction: instruction, positions: positions,
                     actions: steps.map { GridAction(rawValue: $0.action)! }, rewards: steps.map(\.reward), phase: phase,
                     cell: cell)

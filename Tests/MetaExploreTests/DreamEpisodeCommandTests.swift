@@ -61,6 +61,23 @@ import Testing
         #expect(bad.status != 0)
     }
 
+    @Test func picturesOfSomethingThatIsNotAnEpisodeAreAnError() throws {
+        let world = GridWorld(.distractingBus)
+        #expect(throws: EpisodePictureError.self) {
+            _ = try GridEpisodePictures.frames(world: world, problem: 0, instruction: nil, positions: [GridPoint(4, 4)],
+                                               actions: [.up], rewards: [-0.1], phase: "exploration")
+        }
+        #expect(throws: EpisodePictureError.self) {
+            _ = try GridEpisodePictures.frames(world: world, problem: 0, instruction: nil,
+                                               positions: [GridPoint(4, 4), GridPoint(9, 4)], actions: [.right],
+                                               rewards: [-0.1], phase: "exploration")
+        }
+        let frames = try GridEpisodePictures.frames(world: world, problem: 0, instruction: [0, 0],
+                                                    positions: [GridPoint(4, 4), GridPoint(4, 5)], actions: [.up],
+                                                    rewards: [-0.1], phase: "exploitation", cell: 10)
+        #expect(frames.count == 2 && frames[0].width == 9 * 10 + 8)
+    }
+
     @Test func benchDreamPrintsItsKeys() throws {
         let result = try run(["bench", "dream", "--batch", "2", "--sequence", "4", "--repeats", "1", "--run-steps", "60"])
         #expect(result.status == 0, "\(result.text)")
