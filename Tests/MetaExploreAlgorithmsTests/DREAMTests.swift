@@ -223,6 +223,32 @@ enum DREAMTestSupport {
         #expect(checked > 40 && nonzero > 20)
     }
 
+    /// The exploration policy's loss has the gradient finite differences give (its rewards depend on f and g, which
+    /// it does not train).
+    @Test func explorationLossGradientMatchesFiniteDifferences() throws {
+        let learner = DREAMTestSupport.learner()
+        var rng = RandomStream(seed: 31)
+        var records = [(1, 4), (3, 2), (0, 5)].map {
+            DREAMTestSupport.randomRecord(&rng, problem: $0.0, explorationLength: $0.1, length: 1)
+        }
+        for i in records.indices { records[i].steps = records[i].exploration }
+        let params = learner.explorer.parameters
+        let grads = gradients(of: learner.explorationLoss(on: records).loss, wrt: params + learner.f.parameters + learner.g.parameters)
+        for k in params.count..<grads.count { #expect(grads[k].doubles.allSatisfy { $0 == 0 }) }
+        var nonzero = 0
+        for (k, p) in params.enumerated() {
+            for index in Set([0, p.count - 1]) {
+                let numeric = DREAMTestSupport.finiteDifference(p, index) {
+                    withoutGradients { learner.explorationLoss(on: records).loss.item }
+                }
+                let analytic = grads[k].doubles[index]
+                #expect(abs(numeric - analytic) <= 1e-5 * max(1, abs(numeric)), "parameter \(k)[\(index)]: \(analytic) vs \(numeric)")
+                if abs(analytic) > 1e-9 { nonzero += 1 }
+            }
+        }
+        #expect(nonzero > 10)
+    }
+
     /// The exploration policy's step relabels rewards from the current f and g: its TD loss equals the masked
     /// double-DQN loss computed by hand from those rewards.
     @Test func explorationUpdateUsesRelabeledRewards() throws {

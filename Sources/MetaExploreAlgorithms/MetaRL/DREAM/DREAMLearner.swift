@@ -285,9 +285,9 @@ public final class DREAMLearner {
         return (error * error * m).sum() * (1 / Swift.max(mask.reduce(0, +), 1))
     }
 
-    /// One gradient step of the exploration policy on sampled exploration episodes, rewards relabeled now.
-    @discardableResult
-    public func trainExplorer(on records: [DREAMEpisodeRecord]) -> DREAMUpdateMetrics {
+    /// The exploration policy's masked double-DQN loss on exploration episodes, with their rewards relabeled from the
+    /// current f and g (DREAM Eq. 6), and the mean relabeled reward over real steps.
+    public func explorationLoss(on records: [DREAMEpisodeRecord]) -> (loss: Tensor, meanReward: Double) {
         let batch = Self.sequences(records)
         let labels = explorationRewards(problems: records.map(\.problem), trajectories: records.map(\.explorationTransitions))
         let rewards = labels.rewards.map { r in (0..<batch.time).map { t in t < r.count ? r[t] : 0 } }
@@ -295,12 +295,19 @@ public final class DREAMLearner {
         let q = explorer.unroll(batch.inputs, conditioning: nil)
         let loss = temporalDifferenceLoss(online: q, target: qTarget, steps: batch.steps, rewards: rewards, mask: batch.mask,
                                           time: batch.time, discount: settings.exploration.discount)
-        let clipped = clipGradientNorm(gradients(of: loss, wrt: explorer.parameters), maxNorm: settings.exploration.maxGradientNorm)
-        explorerOptimizer.step(clipped.gradients)
         var total = 0.0, count = 0.0
         for (b, r) in rewards.enumerated() { for t in 0..<batch.time where batch.mask[b * batch.time + t] > 0 { total += r[t]; count += 1 } }
-        return DREAMUpdateMetrics(tdLoss: loss.item, bottleneckLoss: 0, normPenalty: 0, gradientNorm: clipped.norm,
-                                  meanReward: total / Swift.max(count, 1))
+        return (loss, total / Swift.max(count, 1))
+    }
+
+    /// One gradient step of the exploration policy on sampled exploration episodes, rewards relabeled now.
+    @discardableResult
+    public func trainExplorer(on records: [DREAMEpisodeRecord]) -> DREAMUpdateMetrics {
+        let l = explorationLoss(on: records)
+        let clipped = clipGradientNorm(gradients(of: l.loss, wrt: explorer.parameters), maxNorm: settings.exploration.maxGradientNorm)
+        explorerOptimizer.step(clipped.gradients)
+        return DREAMUpdateMetrics(tdLoss: l.loss.item, bottleneckLoss: 0, normPenalty: 0, gradientNorm: clipped.norm,
+                                  meanReward: l.meanReward)
     }
 
     /// The exploitation policy's full loss on a batch (TD + L_g + norm penalty) and its parts.
