@@ -14,6 +14,7 @@ extension FamilyRegistry {
                     CMPFamily.self,
                     MAMLFamily.self,
                     MAMEFamily.self,
+                    DREAMFamily.self,
                 ],
                 presets: PresetLibrary(candidates: PresetLibrary.standardCandidates(
                     bundle: "MetaExplore_MetaExploreAlgorithms",

@@ -9,7 +9,7 @@ struct MetaExploreCommand: ParsableCommand {
         abstract: "Reinforcement learning with learned exploration.",
         version: RunDirectory.metaExploreVersion,
         subcommands: [Train.self, Eval.self, MetaEval.self, List.self, Reproduce.self, Visitation.self, Trajectories.self,
-                      Bench.self])
+                      EpisodePicturesCommand.self, PlotCurve.self, Bench.self])
 
     static func main() {
         ProcessTuning.reexecWithTunedBLASIfNeeded()

@@ -1,0 +1,90 @@
+import Foundation
+import MetaExplore
+import Testing
+
+/// `metaexplore dream-episode` on a small DREAM run folder: GIFs and PNG frames of each test trial's exploration
+/// and exploitation episodes, one frame per step plus the start, showing the agent where the episode put it; and
+/// `metaexplore bench dream` prints the keys its comparison script reads.
+@Suite struct DreamEpisodeCommandTests {
+    func run(_ arguments: [String]) throws -> (status: Int32, text: String) {
+        let exe = ReproductionTests.executable
+        try #require(FileManager.default.isExecutableFile(atPath: exe), "metaexplore not found at \(exe)")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: exe)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
+    }
+
+    @Test func picturesOfARunsTestTrials() throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("me-dream-pictures-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: base) }
+        let runFolder = base.appendingPathComponent("run"), out = base.appendingPathComponent("pictures")
+        let sizes = ["embeddingSize=3", "encoderHidden=4", "transitionHidden=4", "gridHidden=6", "exploitationMixHidden=6",
+                     "exploitationHidden=4", "explorationHidden=4"].map { "networks." + $0 }
+        let config = try FamilyRegistry.builtIn.configuration(preset: "dream-distractingbus", overrides: [
+            "run.totalSteps=200", "run.evalEpisodes=2", "run.evalInterval=200", "exploration.minimumBufferSequences=3",
+            "exploitation.minimumBufferSequences=3", "exploration.batchSize=2", "exploitation.batchSize=2",
+        ] + sizes)
+        try FamilyRegistry.builtIn.train(config, in: runFolder, showProgress: false, handleSignals: false)
+        let result = try run(["dream-episode", "--run", runFolder.path, "--out", out.path, "--trials", "2", "--cell", "20"])
+        #expect(result.status == 0, "\(result.text)")
+        let summary = try String(contentsOf: out.appendingPathComponent("trials.txt"), encoding: .utf8)
+        let lines = summary.split(separator: "\n").dropFirst()
+        #expect(lines.count == 4)
+        for k in 0..<2 {
+            for phase in ["exploration", "exploitation"] {
+                let line = try #require(lines.first { $0.hasPrefix("trial \(k) ") && $0.contains(" \(phase) ") })
+                let steps = try #require(Int(line.components(separatedBy: " steps:")[0].split(separator: " ").last!))
+                let gif = out.appendingPathComponent("trial-\(k)/trial-\(k)-\(phase).gif")
+                let decoded = try GIF.decode(Array(try Data(contentsOf: gif)))
+                #expect(decoded.frames.count == steps + 1)
+                #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(
+                    String(format: "trial-%d/trial-%d-%@-%03d.png", k, k, phase, steps)).path))
+                // Frame 0: the agent on the start cell (4, 4): cell 20 px, margin 4, two 22-px caption lines.
+                let first = decoded.image(0)
+                let x = 4 + 4 * 20 + 10, y = 4 + 44 + (8 - 4) * 20 + 10
+                #expect(first[x, y] == GridEpisodePictures.agentColor)
+                // A helpful stop next to the start, (4, 5), in its line's colour.
+                let stop = first[4 + 4 * 20 + 4, 4 + 44 + (8 - 5) * 20 + 4]
+                #expect(stop == Color.palette[0])
+            }
+        }
+        // A run of another family is refused with a clear message.
+        let bad = try run(["dream-episode", "--checkpoint", base.appendingPathComponent("missing.safetensors").path,
+                           "--out", out.path])
+        #expect(bad.status != 0)
+    }
+
+    @Test func picturesOfSomethingThatIsNotAnEpisodeAreAnError() throws {
+        let world = GridWorld(.distractingBus)
+        #expect(throws: EpisodePictureError.self) {
+            _ = try GridEpisodePictures.frames(world: world, problem: 0, instruction: nil, positions: [GridPoint(4, 4)],
+                                               actions: [.up], rewards: [-0.1], phase: "exploration")
+        }
+        #expect(throws: EpisodePictureError.self) {
+            _ = try GridEpisodePictures.frames(world: world, problem: 0, instruction: nil,
+                                               positions: [GridPoint(4, 4), GridPoint(9, 4)], actions: [.right],
+                                               rewards: [-0.1], phase: "exploration")
+        }
+        let frames = try GridEpisodePictures.frames(world: world, problem: 0, instruction: [0, 0],
+                                                    positions: [GridPoint(4, 4), GridPoint(4, 5)], actions: [.up],
+                                                    rewards: [-0.1], phase: "exploitation", cell: 10)
+        #expect(frames.count == 2 && frames[0].width == 9 * 10 + 8)
+    }
+
+    @Test func benchDreamPrintsItsKeys() throws {
+        let result = try run(["bench", "dream", "--batch", "2", "--sequence", "4", "--repeats", "1", "--run-steps", "60"])
+        #expect(result.status == 0, "\(result.text)")
+        for key in ["exploitation_update_ms", "exploration_update_ms", "dream_run_steps_per_s"] {
+            let line = result.text.split(separator: "\n").first { $0.hasPrefix(key + "=") }
+            let value = line.flatMap { Double($0.split(separator: "=")[1]) }
+            #expect(value.map { $0 > 0 && $0.isFinite } == true, "missing or bad \(key) in:\n\(result.text)")
+        }
+    }
+}
