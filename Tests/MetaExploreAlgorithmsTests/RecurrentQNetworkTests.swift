@@ -269,6 +269,10 @@ import Testing
         }
         var saved = CheckpointState()
         agent.saveState(into: &saved, prefix: "agent.")
+        // The schedule's text has its keys in sorted order (the same text in every process).
+        let scheduleText = try #require(saved.metadata["agent.schedule"])
+        let keyOrder = scheduleText.split(separator: "\"").enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) }
+        #expect(keyOrder == keyOrder.sorted() && keyOrder.contains("observedSteps"), "\(scheduleText)")
         // Through a real safetensors file (the replay and pending episodes are float64 tensors).
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("recurrent-dqn-checkpoint-\(ProcessInfo.processInfo.processIdentifier)")

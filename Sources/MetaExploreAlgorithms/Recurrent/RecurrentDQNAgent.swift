@@ -206,7 +206,11 @@ public final class RecurrentDQNAgent: Checkpointable {
         state.add(prefix: prefix + "online.", online.namedParameters)
         state.add(prefix: prefix + "target.", target.namedParameters)
         state.add(prefix: prefix + "optimizer.", optimizer.stateTensors)
-        if let data = try? JSONEncoder().encode(schedule), let text = String(data: data, encoding: .utf8) {
+        // Sorted keys: the same schedule is the same text in every process (a checkpoint's metadata is compared
+        // byte for byte across a resume).
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        if let data = try? encoder.encode(schedule), let text = String(data: data, encoding: .utf8) {
             state.metadata[prefix + "schedule"] = text
         }
         state.set(prefix + "acting_steps", actingSteps)
