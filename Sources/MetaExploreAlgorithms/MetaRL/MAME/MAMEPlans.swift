@@ -15,6 +15,11 @@ enum MAMEPlans {
     }
 
     /// Fig. 2, sparse reward: MAME against the three baselines on PointCorner.
+    /// What the runs' `eval_return` is (the tables' header): the adapted policy on the first held-out tasks.
+    static let evaluationDescription = "evaluation return of the run (the adapted policy's return on the first "
+        + "`run.evalEpisodes` held-out tasks after `evaluation.steps` inner steps, sampled; the 40-task protocol is "
+        + "`metaexplore meta-eval --grid <this folder>` → meta-eval.md)"
+
     static let figure2 = ReproductionPlan(
         name: "mame-2019",
         title: "MAME vs MAML-TRPO, MAML-VPG, ProMP: post-update return on held-out PointCorner tasks (Fig. 2, sparse)",
@@ -26,7 +31,8 @@ enum MAMEPlans {
                      "maml-vpg": ["PointCorner-v1": "struggles (no exploration incentive)"],
                      "promp": ["PointCorner-v1": "reaches the peak, unstable"]],
         referenceSource: "Gurumurthy et al. 2019, Fig. 2 and Sec. 5.2 (curves only; the ceiling is computed for the "
-            + "task: walking straight to the goal from the origin)"
+            + "task: walking straight to the goal from the origin)",
+        evaluationDescription: evaluationDescription
     ) { algorithm, environment, seed in
         ["--preset", preset(algorithm, environment), "--seed", "\(seed)"]
     }
@@ -41,7 +47,8 @@ enum MAMEPlans {
         seeds: [0, 1, 2],
         references: ["mame": ["HalfCheetahVel-v1": "above the baselines", "HalfCheetahDir-v1": "above the baselines",
                               "AntDir-v1": "well above the baselines"]],
-        referenceSource: "Gurumurthy et al. 2019, Fig. 2 and Sec. 5.1 (curves only)"
+        referenceSource: "Gurumurthy et al. 2019, Fig. 2 and Sec. 5.1 (curves only)",
+        evaluationDescription: evaluationDescription
     ) { algorithm, environment, seed in
         ["--preset", preset(algorithm, environment), "--seed", "\(seed)"]
     }
@@ -58,7 +65,8 @@ enum MAMEPlans {
                      "mame-reward": ["PointCorner-v1": "reasonable, below the peak"],
                      "mame-dice": ["PointCorner-v1": "unstable, higher variance"],
                      "mame-emaml": ["PointCorner-v1": "reaches the peak, less stable"]],
-        referenceSource: "Gurumurthy et al. 2019, Fig. 3 and Sec. 5.3 (curves only)"
+        referenceSource: "Gurumurthy et al. 2019, Fig. 3 and Sec. 5.3 (curves only)",
+        evaluationDescription: evaluationDescription
     ) { algorithm, environment, seed in
         ["--preset", preset(algorithm, environment), "--seed", "\(seed)"]
     }
