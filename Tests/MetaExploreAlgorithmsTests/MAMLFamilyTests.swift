@@ -36,6 +36,12 @@ func smallMAMLRun(_ algorithm: String, steps: Int, extra: [String] = []) throws 
         }
         let plan = try require2(Experiments.registry.plans["maml-2017"])
         #expect(plan.trainArguments("maml-trpo", "HalfCheetahDir-v1", 1) == ["--preset", "maml-trpo-halfcheetahdir", "--seed", "1"])
+        // The plan's extra learning curves read columns the procedure writes (a misspelt column would silently
+        // give an empty figure).
+        for figure in plan.extraFigures {
+            #expect(MAMLProcedure.measurementColumns.contains(figure.yColumn), "\(figure.yColumn)")
+            #expect(figure.xColumn == "step")
+        }
         // Every job of the plan resolves to its algorithm on its task, and the four algorithms of a task share its
         // horizon (their returns are compared in one table).
         for env in plan.environments {
