@@ -39,22 +39,6 @@ public struct MAMEMetaSettings: Codable, Equatable, Sendable {
     public init() {}
 }
 
-/// The sampler (`sampler.*`), as in the MAML family.
-public struct MAMESamplerSettings: Codable, Equatable, Sendable {
-    public var environmentCopies = 200
-    public var threads = 0
-    public init() {}
-}
-
-/// `evaluation.*`: every `run.evalInterval` steps, the first `run.evalEpisodes` held-out tasks are explored with μφ
-/// (`trajectoriesPerTask` episodes), z is adapted by `steps` inner steps on them, and πθ,z′ is sampled
-/// (`trajectoriesPerTask` episodes); `eval_return` is its mean return over the tasks.
-public struct MAMEEvaluationSettings: Codable, Equatable, Sendable {
-    public var trajectoriesPerTask = 20
-    public var steps = 1
-    public init() {}
-}
-
 /// MAME's experiment (`algorithm`: `mame` or one of Fig. 3's ablations; `environment`: a task family). One unit of
 /// work is one iteration of Algorithm 1's loop (lines 3–9).
 public struct MAMEConfiguration: ExperimentConfiguration {
@@ -64,8 +48,12 @@ public struct MAMEConfiguration: ExperimentConfiguration {
     public var meta = MAMEMetaSettings()
     public var exploration = MAMEExplorationSettings()
     public var outer = MAMEOuterSettings()
-    public var sampler = MAMESamplerSettings()
-    public var evaluation = MAMEEvaluationSettings()
+    /// The sampler (`sampler.*`): the MAML family's settings and multi-task sampler.
+    public var sampler = MAMLSamplerSettings()
+    /// `evaluation.*`: every `run.evalInterval` steps, the first `run.evalEpisodes` held-out tasks are explored with
+    /// μφ (`trajectoriesPerTask` episodes), z is adapted by `steps` inner steps on them, and πθ,z′ is sampled
+    /// (`trajectoriesPerTask` episodes); `eval_return` is its mean return over the tasks.
+    public var evaluation = MAMLEvaluationSettings()
     public var run = MAMEConfiguration.defaultRun
 
     public init() {}
