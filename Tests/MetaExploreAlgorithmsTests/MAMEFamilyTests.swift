@@ -58,7 +58,9 @@ func smallMAMERun(_ algorithm: String, steps: Int, extra: [String] = []) throws 
                 }
             }
         }
-        #expect(try require2(Experiments.registry.plans["mame-2019"]).algorithms == ["mame", "maml-trpo", "maml-vpg", "promp"])
+        for name in ["mame-2019", "mame-2019-dense"] {
+            #expect(try require2(Experiments.registry.plans[name]).algorithms == ["mame", "maml-trpo", "maml-vpg", "promp"])
+        }
         #expect(try require2(Experiments.registry.plans["mame-2019-ablations"]).algorithms.count == 5)
     }
 

@@ -37,12 +37,13 @@ enum MAMEPlans {
         ["--preset", preset(algorithm, environment), "--seed", "\(seed)"]
     }
 
-    /// Fig. 2, dense rewards: MAME against MAML-TRPO on the locomotion tasks (the MAML family's presets for MAML-VPG
-    /// and ProMP on these tasks can join this plan when they exist).
+    /// Fig. 2, dense rewards: MAME against the same three baselines on the locomotion tasks. The baselines' jobs are
+    /// the MAML family's `<algorithm>-<task>` presets, the same jobs as plan `maml-2017` runs on these tasks: a
+    /// finished `maml-2017` run with the same `--set` overrides has the same configuration and can be placed here.
     static let figure2Dense = ReproductionPlan(
         name: "mame-2019-dense",
-        title: "MAME vs MAML-TRPO: post-update return on held-out locomotion tasks (Fig. 2, dense)",
-        algorithms: ["mame", "maml-trpo"],
+        title: "MAME vs MAML-TRPO, MAML-VPG, ProMP: post-update return on held-out locomotion tasks (Fig. 2, dense)",
+        algorithms: ["mame", "maml-trpo", "maml-vpg", "promp"],
         environments: ["HalfCheetahVel-v1", "HalfCheetahDir-v1", "AntDir-v1"],
         seeds: [0, 1, 2],
         references: ["mame": ["HalfCheetahVel-v1": "above the baselines", "HalfCheetahDir-v1": "above the baselines",
