@@ -144,3 +144,53 @@ private func expectError(_ expected: ConfigurationError, yaml: String? = nil, ov
     }
     #expect(loaded > 0 && refused > 0, "loaded \(loaded), refused \(refused)")
 }
+
+/// `run.environmentOptions` is a free mapping of the environment's keyword options: any name is accepted by the
+/// loader, values must be numbers, the resolved text lists them sorted (the same configuration always prints the same
+/// text), and a configuration without options prints no key for them (so runs started before the setting existed
+/// resume unchanged).
+@Test func environmentOptionsAreAFreeMappingOfNumbers() throws {
+    let registry = Experiments.registry
+    let config = try registry.configuration(
+        algorithm: "maml-vpg",
+        overrides: ["environment=HalfCheetahVel-v1", "run.environmentOptions.max_goal_velocity=3",
+                    "run.environmentOptions.a_first_option=1.5"])
+    #expect(config.run.environmentOptions == ["max_goal_velocity": 3, "a_first_option": 1.5])
+    let text = try config.yaml()
+    let first = try #require(text.range(of: "a_first_option")), second = try #require(text.range(of: "max_goal_velocity"))
+    #expect(first.lowerBound < second.lowerBound)
+    #expect(try registry.load(yaml: text) == config)
+    let file = try registry.load(yaml: """
+        algorithm: maml-vpg
+        environment: HalfCheetahVel-v1
+        run:
+          environmentOptions:
+            max_goal_velocity: 3
+        """)
+    #expect(file.run.environmentOptions == ["max_goal_velocity": 3])
+    for bad in ["run.environmentOptions.max_goal_velocity=fast", "run.environmentOptions.max_goal_velocity=.nan",
+                "run.environmentOptions=3"] {
+        #expect(throws: ConfigurationError.self, "\(bad)") {
+            _ = try registry.configuration(algorithm: "maml-vpg", overrides: [bad])
+        }
+    }
+    let plain = try registry.configuration(algorithm: "maml-vpg")
+    #expect(!(try ConfigurationLoader.keys(try plain.yaml())).contains { $0.hasPrefix("run.environmentOptions") })
+}
+
+/// The options reach the environments a run builds: an option the environment does not have is refused when the run
+/// is set up, naming it, and one it has is accepted.
+@Test func environmentOptionsReachTheRunsEnvironments() throws {
+    let registry = Experiments.registry
+    let base = ["environment=PointGoal-v1", "meta.tasksPerBatch=2", "meta.trajectoriesPerTask=2", "run.totalSteps=800"]
+    let unknown = try registry.configuration(algorithm: "maml-vpg",
+                                             overrides: base + ["run.environmentOptions.no_such_option=1"])
+    do {
+        _ = try TrainingSession.makeLoop(unknown, options: .init())
+        Issue.record("an unknown environment option was accepted")
+    } catch {
+        #expect("\(error)".contains("no_such_option"), "\(error)")
+    }
+    let known = try registry.configuration(algorithm: "maml-vpg", overrides: base + ["run.environmentOptions.goal_range=2"])
+    _ = try TrainingSession.makeLoop(known, options: .init())
+}

@@ -29,6 +29,10 @@ public enum ConfigurationError: Error, CustomStringConvertible, Equatable {
 /// the key. The result is the full resolved configuration (`yaml(_:)` writes it back, e.g. as a run's
 /// `config.yaml`).
 public enum ConfigurationLoader {
+    /// Mappings whose keys are free (names chosen by the user, not declared by a type): a key under one of these is
+    /// accepted whatever its name, and its value is checked by decoding.
+    public static let openMappings: Set<String> = ["run.environmentOptions"]
+
     /// Loads a configuration of type `C`: `yaml` laid over `defaults`, then the overrides, then validation.
     public static func load<C: ExperimentConfiguration>(_ type: C.Type, defaults: C, yaml: String?,
                                                         overrides: [String] = []) throws -> C {
@@ -94,7 +98,18 @@ public enum ConfigurationLoader {
     /// The configuration as YAML (every key, resolved).
     public static func yaml<C: ExperimentConfiguration>(_ config: C) throws -> String {
         guard let tree = try compose(try YAMLEncoder().encode(config)) else { return "" }
-        return try Yams.serialize(node: readable(tree))
+        return try Yams.serialize(node: readable(sortingOpenMappings(tree, path: [])))
+    }
+
+    /// The keys of open mappings (dictionaries, whose encoding order is not fixed) sorted, so the same configuration
+    /// always prints the same text; declared keys keep their declaration order.
+    static func sortingOpenMappings(_ node: Node, path: [String]) -> Node {
+        guard case .mapping(let mapping) = node else { return node }
+        var pairs = mapping.map { pair in
+            (pair.key, sortingOpenMappings(pair.value, path: path + [pair.key.string ?? ""]))
+        }
+        if openMappings.contains(dotted(path)) { pairs.sort { ($0.0.string ?? "") < ($1.0.string ?? "") } }
+        return .mapping(Node.Mapping(pairs, mapping.tag, mapping.style))
     }
 
     /// Numbers as Swift prints them (0.99 rather than 9.9e-1) and lists of numbers in flow style ([400, 300]).
@@ -154,7 +169,7 @@ public enum ConfigurationLoader {
                     }
                 }
                 pairs[i].1 = try merge(v, into: pairs[i].1, path: childPath, optional: optional)
-            } else if optional.contains(dotted(childPath)) {
+            } else if optional.contains(dotted(childPath)) || openMappings.contains(dotted(path)) {
                 pairs.append((Node(key), v))
             } else {
                 throw ConfigurationError.unknownKey(dotted(childPath))

@@ -44,6 +44,12 @@ public struct RunSettings: Codable, Equatable, Sendable {
     /// Keep the first and the latest `visitationWindow` states of each acting policy and write them to
     /// `visitation.safetensors` in the run folder, for `metaexplore visitation`. 0: off.
     public var visitationWindow: Int = 0
+    /// Keyword options of the environment, as Gymnasium's `gym.make(id, **kwargs)` takes them and the environment
+    /// registry's `make(_:options:)` reads them (`--set run.environmentOptions.max_goal_velocity=3` draws
+    /// HalfCheetahVel-v1's goal velocities from U[0, 3]). Every environment the run builds — training, evaluation,
+    /// meta-evaluation's held-out tasks — is made with them; an option the environment does not have is refused
+    /// when the run is set up. Empty: the registered defaults.
+    public var environmentOptions: [String: Double] = [:]
 
     public init() {}
 
@@ -55,6 +61,9 @@ public struct RunSettings: Codable, Equatable, Sendable {
         try requireSetting(checkpointInterval >= 0, "run.checkpointInterval", "must be ≥ 0, got \(checkpointInterval)")
         try requireSetting(logInterval >= 1, "run.logInterval", "must be at least 1, got \(logInterval)")
         try requireSetting(visitationWindow >= 0, "run.visitationWindow", "must be ≥ 0, got \(visitationWindow)")
+        for (name, value) in environmentOptions.sorted(by: { $0.key < $1.key }) {
+            try requireSetting(!value.isNaN, "run.environmentOptions.\(name)", "must be a number, got NaN")
+        }
     }
 }
 

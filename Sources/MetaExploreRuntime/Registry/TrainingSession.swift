@@ -39,13 +39,14 @@ public enum TrainingSession {
     public static let schemaKey = "config_schema"
 
     /// The loop for a configuration, on environments from `makeEnvironment` (default: the environment registry's
-    /// `make(id)`, called once per role the family needs), without starting it.
+    /// `make(id, options: run.environmentOptions)`, called once per role the family needs), without starting it.
     public static func makeLoop(
         _ configuration: AnyExperimentConfiguration, options: TrainingSessionOptions = .init(),
         makeEnvironment: EnvironmentMaker? = nil
     ) throws -> TrainingLoop {
-        let id = configuration.environment
-        let procedure = try configuration.makeProcedure(makeEnvironment: makeEnvironment ?? { try make(id) })
+        let id = configuration.environment, environmentOptions = configuration.run.environmentOptions
+        let procedure = try configuration.makeProcedure(
+            makeEnvironment: makeEnvironment ?? { try make(id, options: environmentOptions) })
         let yaml = try configuration.yaml()
         var run: RunDirectory?
         if let out = options.outputDirectory {
