@@ -83,6 +83,11 @@ private func expectError(_ expected: ConfigurationError, yaml: String? = nil, ov
     expectError(.invalidValue(key: "learner.tau", message: "must lie in (0, 1], got 0.0"), overrides: ["learner.tau=0"])
     expectError(.invalidValue(key: "agent.batchSize", message: "expected an integer"), overrides: ["agent.batchSize=many"])
     expectError(.badOverride("learner.tau"), overrides: ["learner.tau"])
+    expectError(.invalidValue(key: "run.evalInterval", message: "must be ≥ 0 (0: not by steps), got -1"),
+                overrides: ["run.evalInterval=-1"])
+    expectError(.invalidValue(key: "run.evalIntervalEpisodes",
+                              message: "must be at least 1 (leave it out for no evaluation by episodes), got 0"),
+                overrides: ["run.evalIntervalEpisodes=0"])
     expectError(.invalidValue(key: "learner", message: "expected a mapping of keys"), overrides: ["learner=3"])
     #expect(throws: ConfigurationError.self) { try Experiments.registry.load(yaml: "algorithm: ppo\n") }
     #expect(throws: ConfigurationError.self) { try Experiments.configuration(preset: "nope") }
@@ -176,6 +181,20 @@ private func expectError(_ expected: ConfigurationError, yaml: String? = nil, ov
     }
     let plain = try registry.configuration(algorithm: "maml-vpg")
     #expect(!(try ConfigurationLoader.keys(try plain.yaml())).contains { $0.hasPrefix("run.environmentOptions") })
+}
+
+/// `run.evalIntervalEpisodes` is optional in every family: absent from a resolved configuration until set (so runs
+/// started before it existed resume), settable by file or override, and round-trips.
+@Test func evaluationByEpisodesIsAnOptionalRunSetting() throws {
+    let registry = Experiments.registry
+    for algorithm in ["td3", "maml-trpo", "dream"] {
+        let plain = try registry.configuration(algorithm: algorithm)
+        #expect(plain.run.evalIntervalEpisodes == nil)
+        #expect(!(try ConfigurationLoader.keys(try plain.yaml())).contains("run.evalIntervalEpisodes"), "\(algorithm)")
+        let set = try registry.configuration(algorithm: algorithm, overrides: ["run.evalIntervalEpisodes=2000"])
+        #expect(set.run.evalIntervalEpisodes == 2000)
+        #expect(try registry.load(yaml: try set.yaml()) == set)
+    }
 }
 
 /// The options reach the environments a run builds: an option the environment does not have is refused when the run

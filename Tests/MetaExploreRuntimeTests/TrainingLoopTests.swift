@@ -67,6 +67,25 @@ final class CountingProcedure: TrainingProcedure {
         #expect(summary.episodes == 21 && summary.updates == 7)
     }
 
+    /// Evaluation by finished episodes (a DREAM trial is one): at the first unit end past each multiple of
+    /// `evalIntervalEpisodes`, with step-based evaluation off (`evalInterval` 0), and the final unit evaluated once.
+    @Test func evaluationByFinishedEpisodes() throws {
+        // 30 steps per unit, an episode every 10 steps: 3 episodes per unit; every 7 episodes → after units 3 (9
+        // episodes), 5 (15), 7 (21), 10 (30, the final unit, whose evaluation is the crossing one).
+        let procedure = CountingProcedure(stepsPerUnit: 30)
+        let loop = TrainingLoop(procedure: procedure,
+                                schedule: RunSchedule(totalSteps: 300, evalInterval: 0, evalEpisodes: 1, seed: 1,
+                                                      evalIntervalEpisodes: 7))
+        let summary = try loop.run()
+        #expect(summary.episodes == 30)
+        #expect(procedure.evaluatedAt == [90, 150, 210, 300])
+        // Both cadences together: the union, one evaluation per unit end.
+        let both = CountingProcedure(stepsPerUnit: 30)
+        try TrainingLoop(procedure: both, schedule: RunSchedule(totalSteps: 300, evalInterval: 100, evalEpisodes: 1,
+                                                                seed: 1, evalIntervalEpisodes: 7)).run()
+        #expect(both.evaluatedAt == [90, 120, 150, 210, 300])
+    }
+
     /// Records: common columns then the procedure's; measurements are averaged since the last record.
     @Test func recordsAverageMeasurementsSinceTheLastRecord() throws {
         let dir = folder()

@@ -37,13 +37,14 @@ public enum ConfigurationLoader {
     public static func load<C: ExperimentConfiguration>(_ type: C.Type, defaults: C, yaml: String?,
                                                         overrides: [String] = []) throws -> C {
         var tree = try node(of: defaults)
+        let optional = C.optionalKeys.union(RunSettings.optionalKeys)
         if let yaml {
             let user = try compose(yaml)
-            if let user { tree = try merge(user, into: tree, path: [], optional: C.optionalKeys) }
+            if let user { tree = try merge(user, into: tree, path: [], optional: optional) }
         }
         for o in overrides {
             let (path, value) = try parseOverride(o)
-            tree = try set(value, at: path, in: tree, optional: C.optionalKeys, fullPath: path)
+            tree = try set(value, at: path, in: tree, optional: optional, fullPath: path)
         }
         let config: C
         do {

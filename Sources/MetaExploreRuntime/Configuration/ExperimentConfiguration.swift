@@ -33,8 +33,12 @@ extension ExperimentConfiguration {
 /// Run-level settings every family shares: length, evaluation, checkpoints, seed.
 public struct RunSettings: Codable, Equatable, Sendable {
     public var totalSteps: Int = 1_000_000
-    /// Evaluate the deterministic policy every `evalInterval` environment steps.
+    /// Evaluate the deterministic policy every `evalInterval` environment steps (0: not by steps).
     public var evalInterval: Int = 5000
+    /// Evaluate also every `evalIntervalEpisodes` finished training episodes, as the family counts them (a DREAM
+    /// trial is one; the DREAM authors evaluate every 2000 trials). Optional (absent: not by episodes), so
+    /// configurations written before it existed still describe the same runs.
+    public var evalIntervalEpisodes: Int?
     public var evalEpisodes: Int = 10
     /// Write a checkpoint every `checkpointInterval` steps (0: only at the end and on interruption).
     public var checkpointInterval: Int = 50_000
@@ -53,10 +57,17 @@ public struct RunSettings: Codable, Equatable, Sendable {
 
     public init() {}
 
+    /// `run.*` keys that are optional in every family's configuration (absent when unset).
+    public static let optionalKeys: Set<String> = ["run.evalIntervalEpisodes"]
+
     /// Throws `ConfigurationError.invalidValue` naming the first bad `run.*` key.
     public func validate() throws {
         try requireSetting(totalSteps >= 1, "run.totalSteps", "must be at least 1, got \(totalSteps)")
-        try requireSetting(evalInterval >= 1, "run.evalInterval", "must be at least 1, got \(evalInterval)")
+        try requireSetting(evalInterval >= 0, "run.evalInterval", "must be ≥ 0 (0: not by steps), got \(evalInterval)")
+        if let evalIntervalEpisodes {
+            try requireSetting(evalIntervalEpisodes >= 1, "run.evalIntervalEpisodes",
+                               "must be at least 1 (leave it out for no evaluation by episodes), got \(evalIntervalEpisodes)")
+        }
         try requireSetting(evalEpisodes >= 0, "run.evalEpisodes", "must be ≥ 0, got \(evalEpisodes)")
         try requireSetting(checkpointInterval >= 0, "run.checkpointInterval", "must be ≥ 0, got \(checkpointInterval)")
         try requireSetting(logInterval >= 1, "run.logInterval", "must be at least 1, got \(logInterval)")

@@ -66,15 +66,18 @@ public struct UnitReport: Sendable {
 public struct RunSchedule: Equatable, Sendable {
     public var totalSteps: Int
     public var evalInterval: Int
+    /// Also evaluate when the count of finished training episodes crosses a multiple of this (0: never).
+    public var evalIntervalEpisodes: Int
     public var evalEpisodes: Int
     public var checkpointInterval: Int
     public var logInterval: Int
     public var seed: UInt64
 
     public init(totalSteps: Int, evalInterval: Int = 5000, evalEpisodes: Int = 10, checkpointInterval: Int = 0,
-                logInterval: Int = 1000, seed: UInt64 = 0) {
+                logInterval: Int = 1000, seed: UInt64 = 0, evalIntervalEpisodes: Int = 0) {
         self.totalSteps = totalSteps
         self.evalInterval = evalInterval
+        self.evalIntervalEpisodes = evalIntervalEpisodes
         self.evalEpisodes = evalEpisodes
         self.checkpointInterval = checkpointInterval
         self.logInterval = logInterval
@@ -83,7 +86,8 @@ public struct RunSchedule: Equatable, Sendable {
 
     public init(_ run: RunSettings) {
         self.init(totalSteps: run.totalSteps, evalInterval: run.evalInterval, evalEpisodes: run.evalEpisodes,
-                  checkpointInterval: run.checkpointInterval, logInterval: run.logInterval, seed: run.seed)
+                  checkpointInterval: run.checkpointInterval, logInterval: run.logInterval, seed: run.seed,
+                  evalIntervalEpisodes: run.evalIntervalEpisodes ?? 0)
     }
 
     /// The seed of a run's evaluation episodes (episode k resets with this + k), derived from the run's seed the
@@ -99,8 +103,9 @@ public struct RunSchedule: Equatable, Sendable {
 /// Each turn does one unit of the procedure's work (`TrainingProcedure.advance`) and adds its environment steps to
 /// the step count; the run ends at the first unit end at or past `totalSteps` (a unit of several steps may
 /// overshoot by less than one unit). After a unit:
-/// - if it crossed a multiple of `evalInterval`, the deterministic policy is evaluated over `evalEpisodes` episodes
-///   from the same starts every time (`RunSchedule.evaluationSeed`);
+/// - if it crossed a multiple of `evalInterval` steps, or the count of finished training episodes crossed a
+///   multiple of `evalIntervalEpisodes`, the deterministic policy is evaluated over `evalEpisodes` episodes from the
+///   same starts every time (`RunSchedule.evaluationSeed`);
 /// - if it crossed a multiple of `logInterval`, or evaluated, a record goes to `progress.csv`, `progress.jsonl` and
 ///   TensorBoard: the common columns, the means of the measurements since the last record, the procedure's values;
 /// - if it crossed a multiple of `checkpointInterval`, a checkpoint is due and is written at the next checkpoint
@@ -176,7 +181,7 @@ public final class TrainingLoop {
 
         while step < schedule.totalSteps {
             if stop.isRequested && procedure.isAtCheckpointBoundary { break }
-            let before = step
+            let before = step, episodesBefore = episodes
             let report: UnitReport
             do { report = try procedure.advance(step: step) } catch let error as EnvironmentError {
                 // A policy whose parameters diverged produces NaN actions: say so, rather than what the
@@ -205,7 +210,9 @@ public final class TrainingLoop {
             let finalUnit = step >= schedule.totalSteps  // the run is complete, whether or not a stop came too
             var evaluated: EvaluationResult?
             if schedule.evalEpisodes > 0
-                && (Self.crossed(before, step, schedule.evalInterval) || (finalUnit && evaluations.last?.step != step)) {
+                && (Self.crossed(before, step, schedule.evalInterval)
+                    || Self.crossed(episodesBefore, episodes, schedule.evalIntervalEpisodes)
+                    || (finalUnit && evaluations.last?.step != step)) {
                 evaluated = try evaluate()
                 evaluations.append(evaluated!)
             }
