@@ -187,7 +187,10 @@ private func expectError(_ expected: ConfigurationError, yaml: String? = nil, ov
 /// started before it existed resume), settable by file or override, and round-trips.
 @Test func evaluationByEpisodesIsAnOptionalRunSetting() throws {
     let registry = Experiments.registry
-    for algorithm in ["td3", "maml-trpo", "dream"] {
+    // DREAM's defaults evaluate every 2000 trials, the authors' cadence, and not by steps.
+    let dream = try registry.configuration(algorithm: "dream")
+    #expect(dream.run.evalIntervalEpisodes == 2000 && dream.run.evalInterval == 0)
+    for algorithm in ["td3", "maml-trpo", "mame"] {
         let plain = try registry.configuration(algorithm: algorithm)
         #expect(plain.run.evalIntervalEpisodes == nil)
         #expect(!(try ConfigurationLoader.keys(try plain.yaml())).contains("run.evalIntervalEpisodes"), "\(algorithm)")

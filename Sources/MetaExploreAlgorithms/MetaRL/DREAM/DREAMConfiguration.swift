@@ -92,12 +92,13 @@ public struct DREAMConfiguration: ExperimentConfiguration {
     }
 
     /// The authors' budget and evaluation: 5M environment steps (exploration + exploitation); 100 test trials
-    /// (ε = 0) every 2000 trials in their loop, here every 50 000 steps (2000 trials of 25 steps on average;
-    /// the runtime schedules by steps); a checkpoint every 250 000 steps, a record every 5000.
+    /// (ε = 0) every 2000 trials, as their loop does (`run.evalIntervalEpisodes`: a trial is one training episode of
+    /// the loop; no evaluation by steps); a checkpoint every 250 000 steps, a record every 5000.
     public static var defaultRun: RunSettings {
         var r = RunSettings()
         r.totalSteps = 5_000_000
-        r.evalInterval = 50_000
+        r.evalInterval = 0
+        r.evalIntervalEpisodes = 2000
         r.evalEpisodes = 100
         r.checkpointInterval = 250_000
         r.logInterval = 5000
