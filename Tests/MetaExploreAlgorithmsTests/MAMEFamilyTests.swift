@@ -162,6 +162,51 @@ func smallMAMERun(_ algorithm: String, steps: Int, extra: [String] = []) throws 
         #expect(curve.returns.count == 2 && curve.table.split(separator: "\n").count == 3)
     }
 
+    /// MAME's samples and update do not depend on the sampler's thread count: one iteration on 1 and on 2 threads
+    /// (2 tasks × 3 episodes on 4 copies: waves of 4 and 2 episodes, split between the threads) logs the same values
+    /// and leaves the same parameters.
+    @Test func anIterationIsTheSameOnOneAndTwoSamplerThreads() throws {
+        var logged: [[Double]] = [], parameters: [[[Double]]] = []
+        for threads in [1, 2] {
+            let config = try smallMAMERun("mame", steps: 1200, extra: ["sampler.threads=\(threads)"])
+            #expect(try require2(config.typed(MAMEConfiguration.self)).sampler.threads == threads)
+            let procedure = try require2(config.makeProcedure { try make("PointCorner-v1") } as? MAMEProcedure)
+            #expect(procedure.sampler.threads == threads)
+            let report = try procedure.advance(step: 0)
+            logged.append(report.measurements.filter { !$0.name.hasPrefix("time_") }.map(\.value))
+            parameters.append(procedure.modules.namedParameters.map { $0.tensor.doubles })
+        }
+        #expect(logged[0] == logged[1])
+        #expect(parameters[0] == parameters[1])
+    }
+
+    /// `sampler.threads` is an execution key for MAME as for the MAML family: a run resumed on another thread count
+    /// (here 2 → 1, then on with the folder's setting) continues exactly, while restating a setting that changes
+    /// results is refused.
+    @Test func resumeMayChangeTheSamplerThreadCount() throws {
+        #expect(MAMEConfiguration.executionKeys == ["sampler.threads"])
+        let straight = temporaryFolder(), interrupted = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: straight); try? FileManager.default.removeItem(at: interrupted) }
+        try Experiments.train(try smallMAMERun("mame", steps: 3600), in: straight)
+        try Experiments.train(try smallMAMERun("mame", steps: 1200), in: interrupted)
+        let registry = FamilyRegistry.builtIn
+        #expect(throws: ResumeError.self) {
+            try registry.resume(in: interrupted, totalSteps: 2400, overrides: ["meta.innerStepSize=0.2"],
+                                showProgress: false, handleSignals: false)
+        }
+        try registry.resume(in: interrupted, totalSteps: 2400, overrides: ["sampler.threads=1"], showProgress: false,
+                            handleSignals: false)
+        let folder = try String(contentsOf: interrupted.appendingPathComponent("config.yaml"), encoding: .utf8)
+        #expect(folder.contains("threads: 1"))
+        // The folder now says 1 thread; the next resumption (no restatement) is still accepted.
+        try registry.resume(in: interrupted, totalSteps: 3600, showProgress: false, handleSignals: false)
+        let a = try SafeTensorsCheckpointStore.read(straight.appendingPathComponent("checkpoints/latest.safetensors"))
+        let b = try SafeTensorsCheckpointStore.read(interrupted.appendingPathComponent("checkpoints/latest.safetensors"))
+        #expect(a.metadata["mame.iteration"] == "3" && b.metadata["mame.iteration"] == "3")
+        #expect(a.tensors.map(\.name) == b.tensors.map(\.name))
+        for ((name, x), (_, y)) in zip(a.tensors, b.tensors) { #expect(x.doubles == y.doubles, "tensor \(name) differs") }
+    }
+
     /// A run stopped after iteration 2 and resumed equals the uninterrupted 3-iteration run, bit for bit in every
     /// saved tensor and value and in its progress rows (wall-clock columns aside).
     @Test(arguments: ["mame", "mame-vpg-inner", "mame-dice", "mame-emaml"])
