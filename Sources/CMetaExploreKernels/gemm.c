@@ -32,7 +32,10 @@
         for (; j + NV * W <= n; j += NV * W) {                                                                    \
             VT acc[4][NV];                                                                                        \
             for (int r = 0; r < 4; r++)                                                                           \
-                for (int h = 0; h < NV; h++) acc[r][h] = (VT){0};                                                 \
+                for (int h = 0; h < NV; h++) {                                                                    \
+                    acc[r][h] = (VT){0};                                                                          \
+                    if (accumulate == 2) memcpy(&acc[r][h], c + (i + r) * ldc + j + h * W, sizeof(VT));           \
+                }                                                                                                 \
             for (size_t p = 0; p < k; p++) {                                                                      \
                 VT bv[NV];                                                                                        \
                 for (int h = 0; h < NV; h++) memcpy(&bv[h], b + p * ldb + j + h * W, sizeof(VT));                 \
@@ -45,12 +48,14 @@
                 for (int h = 0; h < NV; h++) {                                                                    \
                     float *dst = c + (i + r) * ldc + j + h * W;                                                   \
                     VT v = acc[r][h];                                                                             \
-                    if (accumulate) { VT old; memcpy(&old, dst, sizeof old); v = old + v; }                       \
+                    if (accumulate == 1) { VT old; memcpy(&old, dst, sizeof old); v = old + v; }                  \
                     memcpy(dst, &v, sizeof v);                                                                    \
                 }                                                                                                 \
         }                                                                                                         \
         for (; j + W <= n; j += W) {                                                                              \
             VT acc[4] = {{0}};                                                                                    \
+            if (accumulate == 2)                                                                                  \
+                for (int r = 0; r < 4; r++) memcpy(&acc[r], c + (i + r) * ldc + j, sizeof(VT));                   \
             for (size_t p = 0; p < k; p++) {                                                                      \
                 VT bv;                                                                                            \
                 memcpy(&bv, b + p * ldb + j, sizeof bv);                                                          \
@@ -60,7 +65,7 @@
             for (int r = 0; r < 4; r++) {                                                                         \
                 float *dst = c + (i + r) * ldc + j;                                                               \
                 VT v = acc[r];                                                                                    \
-                if (accumulate) { VT old; memcpy(&old, dst, sizeof old); v = old + v; }                           \
+                if (accumulate == 1) { VT old; memcpy(&old, dst, sizeof old); v = old + v; }                      \
                 memcpy(dst, &v, sizeof v);                                                                        \
             }                                                                                                     \
         }                                                                                                         \
@@ -68,6 +73,9 @@
             const size_t rem = n - j;                                                                             \
             const float *tp = me_gemm_tail;                                                                       \
             VT acc[4] = {{0}};                                                                                    \
+            if (accumulate == 2)                                                                                  \
+                for (int r = 0; r < 4; r++)                                                                       \
+                    for (size_t q = 0; q < rem; q++) acc[r][q] = c[(i + r) * ldc + j + q];                        \
             for (size_t p = 0; p < k; p++) {                                                                      \
                 VT bv;                                                                                            \
                 memcpy(&bv, tp + p * W, sizeof bv);                                                               \
@@ -76,7 +84,7 @@
             }                                                                                                     \
             for (int r = 0; r < 4; r++) {                                                                         \
                 float *dst = c + (i + r) * ldc + j;                                                               \
-                for (size_t q = 0; q < rem; q++) dst[q] = accumulate ? dst[q] + acc[r][q] : acc[r][q];            \
+                for (size_t q = 0; q < rem; q++) dst[q] = accumulate == 1 ? dst[q] + acc[r][q] : acc[r][q];       \
             }                                                                                                     \
         }                                                                                                         \
     }                                                                                                             \
@@ -84,20 +92,21 @@
         size_t j = 0;                                                                                             \
         for (; j + W <= n; j += W) {                                                                              \
             VT acc = {0};                                                                                         \
+            if (accumulate == 2) memcpy(&acc, c + i * ldc + j, sizeof acc);                                       \
             for (size_t p = 0; p < k; p++) {                                                                      \
                 VT bv;                                                                                            \
                 memcpy(&bv, b + p * ldb + j, sizeof bv);                                                          \
                 acc = __builtin_elementwise_fma(SPLAT(a[i * sa_i + p * sa_p]), bv, acc);                      \
             }                                                                                                     \
             float *dst = c + i * ldc + j;                                                                         \
-            if (accumulate) { VT old; memcpy(&old, dst, sizeof old); acc = old + acc; }                           \
+            if (accumulate == 1) { VT old; memcpy(&old, dst, sizeof old); acc = old + acc; }                      \
             memcpy(dst, &acc, sizeof acc);                                                                        \
         }                                                                                                         \
         for (; j < n; j++) {                                                                                      \
-            float s = 0;                                                                                          \
-            for (size_t p = 0; p < k; p++) s = __builtin_fmaf(a[i * sa_i + p * sa_p], b[p * ldb + j], s);        \
             float *dst = c + i * ldc + j;                                                                         \
-            *dst = accumulate ? *dst + s : s;                                                                     \
+            float s = accumulate == 2 ? *dst : 0;                                                                 \
+            for (size_t p = 0; p < k; p++) s = __builtin_fmaf(a[i * sa_i + p * sa_p], b[p * ldb + j], s);        \
+            *dst = accumulate == 1 ? *dst + s : s;                                                                \
         }                                                                                                         \
     }
 
