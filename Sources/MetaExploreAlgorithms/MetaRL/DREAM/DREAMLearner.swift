@@ -278,8 +278,7 @@ public final class DREAMLearner {
                 actions.append(s.action)
             }
         }
-        let picked = q.gather(indices: rows.flatMap { Array(repeating: $0, count: a) }, axis: 0)
-            .gather(indices: actions, axis: 1).reshaped([batch * time])
+        let picked = q.pickingRows(rows).gather(indices: actions, axis: 1).reshaped([batch * time])
         let error = picked - Tensor(shape: [batch * time], doubles: y, dtype: dtype)
         let m = Tensor(shape: [batch * time], doubles: mask, dtype: dtype)
         return (error * error * m).sum() * (1 / Swift.max(mask.reduce(0, +), 1))
