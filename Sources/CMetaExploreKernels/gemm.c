@@ -169,6 +169,42 @@ static void ensure_chosen(void) {
     }
 }
 
+// Products beyond the kernel's 512 limit, on threads that asked for it (me_sgemm_engine_everywhere): blocks of at
+// most 512 rows × 512 columns, and along k blocks of at most 512 whose FMA chains continue from the previous block's
+// (mode 2), so every element is still one FMA chain over the whole k in increasing order — the value the kernel
+// would give without its limit, on every instruction set. `accumulate` = 1 with k split needs the whole chain
+// before the addition: the chain goes to a scratch buffer first.
+static __thread int me_gemm_everywhere;
+
+void me_sgemm_set_engine_everywhere(int on) { me_gemm_everywhere = on; }
+int me_sgemm_engine_everywhere(void) { return me_gemm_everywhere; }
+
+static void gemm_blocked(gemm_fn f, int trans_a, int trans_b, size_t m, size_t n, size_t k, const float *a,
+                         size_t lda, const float *b, size_t ldb, float *c, size_t ldc, int accumulate) {
+    const size_t S = ME_GEMM_MAX_DIM;
+    if (accumulate == 1 && k > S) {
+        float *t = malloc(m * n * sizeof(float));
+        if (!t) return;  // not reached in practice; the caller's C is then left unchanged
+        gemm_blocked(f, trans_a, trans_b, m, n, k, a, lda, b, ldb, t, n, 0);
+        for (size_t i = 0; i < m; i++)
+            for (size_t j = 0; j < n; j++) c[i * ldc + j] = c[i * ldc + j] + t[i * n + j];
+        free(t);
+        return;
+    }
+    for (size_t i0 = 0; i0 < m; i0 += S) {
+        const size_t mb = m - i0 < S ? m - i0 : S;
+        for (size_t j0 = 0; j0 < n; j0 += S) {
+            const size_t nb = n - j0 < S ? n - j0 : S;
+            for (size_t p0 = 0; p0 < k || p0 == 0; p0 += S) {  /* k = 0: one call that writes the empty chains */
+                const size_t kb = k - p0 < S ? k - p0 : S;
+                const float *ab = trans_a ? a + p0 * lda + i0 : a + i0 * lda + p0;
+                const float *bb = trans_b ? b + j0 * ldb + p0 : b + p0 * ldb + j0;
+                f(trans_a, trans_b, mb, nb, kb, ab, lda, bb, ldb, c + i0 * ldc + j0, ldc, p0 == 0 ? accumulate : 2);
+            }
+        }
+    }
+}
+
 int me_sgemm_small_isa(void) {
     ensure_chosen();
     return chosen_isa;
@@ -180,7 +216,12 @@ int me_sgemm_small(int trans_a, int trans_b, size_t m, size_t n, size_t k, const
     ensure_chosen();
     gemm_fn f = __atomic_load_n(&chosen_fn, __ATOMIC_RELAXED);
     // Narrow outputs (n < 16) would be all scalar FMA chains, which BLAS does better.
-    if (!f || n < 16 || m > ME_GEMM_MAX_DIM || n > ME_GEMM_MAX_DIM || k > ME_GEMM_MAX_DIM) return 0;
+    if (!f || n < 16) return 0;
+    if (m > ME_GEMM_MAX_DIM || n > ME_GEMM_MAX_DIM || k > ME_GEMM_MAX_DIM) {
+        if (!me_gemm_everywhere) return 0;
+        gemm_blocked(f, trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+        return 1;
+    }
     f(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
     return 1;
 }

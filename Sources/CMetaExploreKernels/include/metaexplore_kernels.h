@@ -28,6 +28,13 @@ float me_sum_f32(const float *x, size_t n);
 int me_sgemm_small(int trans_a, int trans_b, size_t m, size_t n, size_t k, const float *a, size_t lda,
                    const float *b, size_t ldb, float *c, size_t ldc, int accumulate);
 
+// Per thread (off by default): when on, me_sgemm_small also takes products with extents above 512 (n ≥ 16 still),
+// in blocks of ≤ 512 rows and columns whose FMA chains continue across blocks of ≤ 512 along k, so each element is
+// still one chain over the whole k in increasing order (the same bits on AVX2 and AVX-512, and no dependence on
+// the OpenBLAS core type). Off, those products go to OpenBLAS as before.
+void me_sgemm_set_engine_everywhere(int on);
+int me_sgemm_engine_everywhere(void);
+
 // The variant me_sgemm_small uses on this CPU: 2 AVX-512, 1 AVX2, 0 none (every product goes to BLAS). Chosen once
 // per process; METAEXPLORE_GEMM_ISA=avx2|avx512|blas overrides (see gemm.c).
 int me_sgemm_small_isa(void);
