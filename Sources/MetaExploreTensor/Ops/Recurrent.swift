@@ -156,7 +156,7 @@ struct LSTMSequencePlan {
         // W_hᵀ [G, H] once, so every step's dh_{t−1} = dA_t·W_hᵀ is a plain product.
         let whT = UnsafeMutablePointer<T>.allocate(capacity: G * H)
         defer { whT.deallocate() }
-        for r in 0..<H { for col in 0..<G { whT[col * H + r] = w[(n + r) * G + col] } }
+        transpose(w + n * G, rows: H, columns: G, into: whT)
         // dh0 carries dh_{t} from step t + 1 into step t (read by the kernel, then overwritten); dc0 likewise dc.
         for t in stride(from: steps - 1, through: 0, by: -1) {
             let last = t == steps - 1
@@ -174,7 +174,7 @@ struct LSTMSequencePlan {
             // W_xᵀ [G, n] once; ∂L/∂X = dA·W_xᵀ over all rows.
             let wxT = UnsafeMutablePointer<T>.allocate(capacity: G * n)
             defer { wxT.deallocate() }
-            for r in 0..<n { for col in 0..<G { wxT[col * n + r] = w[r * G + col] } }
+            transpose(w, rows: n, columns: G, into: wxT)
             T.productByRowBlocks(m: rows, n: n, k: G, UnsafePointer(dPre), lda: G, UnsafePointer(wxT), ldb: n, dx, ldc: n)
         }
         if let dw {
@@ -190,6 +190,18 @@ struct LSTMSequencePlan {
             }
         }
         if let db { T.columnSums(UnsafePointer(dPre), rows: rows, columns: G, into: db) }
+    }
+
+    /// out [columns, rows] = the transpose of the row-major matrix src [rows, columns], in 16 × 16 tiles so that
+    /// neither side is walked with a large stride for long.
+    func transpose<T>(_ src: UnsafePointer<T>, rows: Int, columns: Int, into out: UnsafeMutablePointer<T>) {
+        for r0 in stride(from: 0, to: rows, by: 16) {
+            for c0 in stride(from: 0, to: columns, by: 16) {
+                for r in r0..<Swift.min(r0 + 16, rows) {
+                    for c in c0..<Swift.min(c0 + 16, columns) { out[c * rows + r] = src[r * columns + c] }
+                }
+            }
+        }
     }
 
     // MARK: Composed backward (differentiable)
