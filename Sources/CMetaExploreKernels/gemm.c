@@ -32,7 +32,10 @@
         for (; j + NV * W <= n; j += NV * W) {                                                                    \
             VT acc[4][NV];                                                                                        \
             for (int r = 0; r < 4; r++)                                                                           \
-                for (int h = 0; h < NV; h++) acc[r][h] = (VT){0};                                                 \
+                for (int h = 0; h < NV; h++) {                                                                    \
+                    acc[r][h] = (VT){0};                                                                          \
+                    if (accumulate == 2) memcpy(&acc[r][h], c + (i + r) * ldc + j + h * W, sizeof(VT));           \
+                }                                                                                                 \
             for (size_t p = 0; p < k; p++) {                                                                      \
                 VT bv[NV];                                                                                        \
                 for (int h = 0; h < NV; h++) memcpy(&bv[h], b + p * ldb + j + h * W, sizeof(VT));                 \
@@ -45,12 +48,14 @@
                 for (int h = 0; h < NV; h++) {                                                                    \
                     float *dst = c + (i + r) * ldc + j + h * W;                                                   \
                     VT v = acc[r][h];                                                                             \
-                    if (accumulate) { VT old; memcpy(&old, dst, sizeof old); v = old + v; }                       \
+                    if (accumulate == 1) { VT old; memcpy(&old, dst, sizeof old); v = old + v; }                  \
                     memcpy(dst, &v, sizeof v);                                                                    \
                 }                                                                                                 \
         }                                                                                                         \
         for (; j + W <= n; j += W) {                                                                              \
             VT acc[4] = {{0}};                                                                                    \
+            if (accumulate == 2)                                                                                  \
+                for (int r = 0; r < 4; r++) memcpy(&acc[r], c + (i + r) * ldc + j, sizeof(VT));                   \
             for (size_t p = 0; p < k; p++) {                                                                      \
                 VT bv;                                                                                            \
                 memcpy(&bv, b + p * ldb + j, sizeof bv);                                                          \
@@ -60,7 +65,7 @@
             for (int r = 0; r < 4; r++) {                                                                         \
                 float *dst = c + (i + r) * ldc + j;                                                               \
                 VT v = acc[r];                                                                                    \
-                if (accumulate) { VT old; memcpy(&old, dst, sizeof old); v = old + v; }                           \
+                if (accumulate == 1) { VT old; memcpy(&old, dst, sizeof old); v = old + v; }                      \
                 memcpy(dst, &v, sizeof v);                                                                        \
             }                                                                                                     \
         }                                                                                                         \
@@ -68,6 +73,9 @@
             const size_t rem = n - j;                                                                             \
             const float *tp = me_gemm_tail;                                                                       \
             VT acc[4] = {{0}};                                                                                    \
+            if (accumulate == 2)                                                                                  \
+                for (int r = 0; r < 4; r++)                                                                       \
+                    for (size_t q = 0; q < rem; q++) acc[r][q] = c[(i + r) * ldc + j + q];                        \
             for (size_t p = 0; p < k; p++) {                                                                      \
                 VT bv;                                                                                            \
                 memcpy(&bv, tp + p * W, sizeof bv);                                                               \
@@ -76,7 +84,7 @@
             }                                                                                                     \
             for (int r = 0; r < 4; r++) {                                                                         \
                 float *dst = c + (i + r) * ldc + j;                                                               \
-                for (size_t q = 0; q < rem; q++) dst[q] = accumulate ? dst[q] + acc[r][q] : acc[r][q];            \
+                for (size_t q = 0; q < rem; q++) dst[q] = accumulate == 1 ? dst[q] + acc[r][q] : acc[r][q];       \
             }                                                                                                     \
         }                                                                                                         \
     }                                                                                                             \
@@ -84,20 +92,21 @@
         size_t j = 0;                                                                                             \
         for (; j + W <= n; j += W) {                                                                              \
             VT acc = {0};                                                                                         \
+            if (accumulate == 2) memcpy(&acc, c + i * ldc + j, sizeof acc);                                       \
             for (size_t p = 0; p < k; p++) {                                                                      \
                 VT bv;                                                                                            \
                 memcpy(&bv, b + p * ldb + j, sizeof bv);                                                          \
                 acc = __builtin_elementwise_fma(SPLAT(a[i * sa_i + p * sa_p]), bv, acc);                      \
             }                                                                                                     \
             float *dst = c + i * ldc + j;                                                                         \
-            if (accumulate) { VT old; memcpy(&old, dst, sizeof old); acc = old + acc; }                           \
+            if (accumulate == 1) { VT old; memcpy(&old, dst, sizeof old); acc = old + acc; }                      \
             memcpy(dst, &acc, sizeof acc);                                                                        \
         }                                                                                                         \
         for (; j < n; j++) {                                                                                      \
-            float s = 0;                                                                                          \
-            for (size_t p = 0; p < k; p++) s = __builtin_fmaf(a[i * sa_i + p * sa_p], b[p * ldb + j], s);        \
             float *dst = c + i * ldc + j;                                                                         \
-            *dst = accumulate ? *dst + s : s;                                                                     \
+            float s = accumulate == 2 ? *dst : 0;                                                                 \
+            for (size_t p = 0; p < k; p++) s = __builtin_fmaf(a[i * sa_i + p * sa_p], b[p * ldb + j], s);        \
+            *dst = accumulate == 1 ? *dst + s : s;                                                                \
         }                                                                                                         \
     }
 
@@ -160,6 +169,42 @@ static void ensure_chosen(void) {
     }
 }
 
+// Products beyond the kernel's 512 limit, on threads that asked for it (me_sgemm_engine_everywhere): blocks of at
+// most 512 rows × 512 columns, and along k blocks of at most 512 whose FMA chains continue from the previous block's
+// (mode 2), so every element is still one FMA chain over the whole k in increasing order — the value the kernel
+// would give without its limit, on every instruction set. `accumulate` = 1 with k split needs the whole chain
+// before the addition: the chain goes to a scratch buffer first.
+static __thread int me_gemm_everywhere;
+
+void me_sgemm_set_engine_everywhere(int on) { me_gemm_everywhere = on; }
+int me_sgemm_engine_everywhere(void) { return me_gemm_everywhere; }
+
+static void gemm_blocked(gemm_fn f, int trans_a, int trans_b, size_t m, size_t n, size_t k, const float *a,
+                         size_t lda, const float *b, size_t ldb, float *c, size_t ldc, int accumulate) {
+    const size_t S = ME_GEMM_MAX_DIM;
+    if (accumulate == 1 && k > S) {
+        float *t = malloc(m * n * sizeof(float));
+        if (!t) return;  // not reached in practice; the caller's C is then left unchanged
+        gemm_blocked(f, trans_a, trans_b, m, n, k, a, lda, b, ldb, t, n, 0);
+        for (size_t i = 0; i < m; i++)
+            for (size_t j = 0; j < n; j++) c[i * ldc + j] = c[i * ldc + j] + t[i * n + j];
+        free(t);
+        return;
+    }
+    for (size_t i0 = 0; i0 < m; i0 += S) {
+        const size_t mb = m - i0 < S ? m - i0 : S;
+        for (size_t j0 = 0; j0 < n; j0 += S) {
+            const size_t nb = n - j0 < S ? n - j0 : S;
+            for (size_t p0 = 0; p0 < k || p0 == 0; p0 += S) {  /* k = 0: one call that writes the empty chains */
+                const size_t kb = k - p0 < S ? k - p0 : S;
+                const float *ab = trans_a ? a + p0 * lda + i0 : a + i0 * lda + p0;
+                const float *bb = trans_b ? b + j0 * ldb + p0 : b + p0 * ldb + j0;
+                f(trans_a, trans_b, mb, nb, kb, ab, lda, bb, ldb, c + i0 * ldc + j0, ldc, p0 == 0 ? accumulate : 2);
+            }
+        }
+    }
+}
+
 int me_sgemm_small_isa(void) {
     ensure_chosen();
     return chosen_isa;
@@ -171,7 +216,12 @@ int me_sgemm_small(int trans_a, int trans_b, size_t m, size_t n, size_t k, const
     ensure_chosen();
     gemm_fn f = __atomic_load_n(&chosen_fn, __ATOMIC_RELAXED);
     // Narrow outputs (n < 16) would be all scalar FMA chains, which BLAS does better.
-    if (!f || n < 16 || m > ME_GEMM_MAX_DIM || n > ME_GEMM_MAX_DIM || k > ME_GEMM_MAX_DIM) return 0;
+    if (!f || n < 16) return 0;
+    if (m > ME_GEMM_MAX_DIM || n > ME_GEMM_MAX_DIM || k > ME_GEMM_MAX_DIM) {
+        if (!me_gemm_everywhere) return 0;
+        gemm_blocked(f, trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+        return 1;
+    }
     f(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
     return 1;
 }

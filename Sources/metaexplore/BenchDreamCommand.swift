@@ -8,6 +8,8 @@ import MetaExplore
 /// random but valid inputs), and environment steps per second of the DREAM training loop with the authors' update
 /// cadence (a gradient step per policy every 4 of its steps) once both policies learn.
 /// `scripts/bench/compare_torch_dream.sh` times the same updates in PyTorch (`scripts/bench/torch_dream_speed.py`).
+/// Each update is reported as median wall-clock milliseconds (`…_ms`) and median process CPU milliseconds
+/// (`…_cpu_ms`).
 struct BenchDream: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dream",
@@ -50,6 +52,27 @@ struct BenchDream: ParsableCommand {
         }
     }
 
+    /// CPU seconds this process has used so far (all threads).
+    static func cpuSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+    }
+
+    /// Median wall-clock and median process CPU seconds per call of `body`, after one warm-up call. On a machine
+    /// shared with other work the wall-clock time includes waiting for a core and the CPU time does not.
+    static func medians(repeats: Int, _ body: () throws -> Void) throws -> (wall: Double, cpu: Double) {
+        try body()
+        var wall: [Double] = [], cpu: [Double] = []
+        for _ in 0..<repeats {
+            let start = DispatchTime.now().uptimeNanoseconds, cpuStart = Self.cpuSeconds()
+            try body()
+            cpu.append(Self.cpuSeconds() - cpuStart)
+            wall.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        return (wall.sorted()[wall.count / 2], cpu.sorted()[cpu.count / 2])
+    }
+
     func run() throws {
         let wanted = Set(selected)
         print("DREAM, the authors' networks on DistractingBus-v0 (f 576 ids → 64, g LSTM 128, Q LSTM 64); "
@@ -66,10 +89,12 @@ struct BenchDream: ParsableCommand {
             var exploration = Self.records(batch: batch, sequence: sequence, seed: 2)
             for i in exploration.indices { exploration[i].steps = exploration[i].exploration }
             print("batch=\(batch) sequence=\(sequence)")
-            let exploit = try medianSeconds(repeats: repeats) { learner.trainExploiter(on: exploitation, useProblemIDs: false) }
-            let explore = try medianSeconds(repeats: repeats) { learner.trainExplorer(on: exploration) }
-            print(String(format: "exploitation_update_ms=%.3f", exploit * 1000))
-            print(String(format: "exploration_update_ms=%.3f", explore * 1000))
+            let exploit = try Self.medians(repeats: repeats) { learner.trainExploiter(on: exploitation, useProblemIDs: false) }
+            let explore = try Self.medians(repeats: repeats) { learner.trainExplorer(on: exploration) }
+            print(String(format: "exploitation_update_ms=%.3f", exploit.wall * 1000))
+            print(String(format: "exploration_update_ms=%.3f", explore.wall * 1000))
+            print(String(format: "exploitation_update_cpu_ms=%.3f", exploit.cpu * 1000))
+            print(String(format: "exploration_update_cpu_ms=%.3f", explore.cpu * 1000))
         }
         if wanted.contains("run") && runSteps > 0 {
             // The authors' settings, except that both policies start learning after 50 episodes (instead of 500 and
@@ -80,12 +105,15 @@ struct BenchDream: ParsableCommand {
             let p = try DREAMProcedure(c, makeEnvironment: { try make(c.environment) })
             var step = 0
             while p.learner.explorerBuffer.count < 50 { step += try p.advance(step: step).steps }
-            let start = DispatchTime.now().uptimeNanoseconds
+            let start = DispatchTime.now().uptimeNanoseconds, cpuStart = Self.cpuSeconds()
             var timed = 0
             while timed < runSteps { timed += try p.advance(step: step + timed).steps }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            let cpu = Self.cpuSeconds() - cpuStart
             print("run_steps=\(timed) run_seconds=\(String(format: "%.2f", seconds))")
             print(String(format: "dream_run_steps_per_s=%.1f", Double(timed) / seconds))
+            print(String(format: "dream_run_cpu_seconds=%.2f", cpu))
+            print(String(format: "dream_run_steps_per_cpu_s=%.1f", Double(timed) / cpu))
         }
     }
 }

@@ -103,4 +103,44 @@ private func sigmoid(_ x: Double) -> Double { 1 / (1 + Foundation.exp(-x)) }
             return concatenate([s.h, s.c], axis: 1)
         }
     }
+
+    /// `LSTMCell.sequence` (one fused op) gives the values of stepping the cell (bit for bit in float32 here), its
+    /// final state is the last step's, and its gradients through substitute parameters and the initial state
+    /// match finite differences, second order included.
+    @Test func lstmSequenceEqualsSteppingTheCell() throws {
+        var rng = RandomStream(seed: 6)
+        let cell = LSTMCell(inputSize: 16, hiddenSize: 8, using: &rng)
+        let (steps, batch) = (5, 3)
+        let x = Tensor.randomNormal([steps * batch, 16], using: &rng)
+        let start = LSTMState(h: Tensor.randomNormal([batch, 8], using: &rng), c: Tensor.randomNormal([batch, 8], using: &rng))
+        let out = try cell.sequence(x, batchSize: batch, state: start)
+        var s = start
+        var hs: [Tensor] = [], cs: [Tensor] = []
+        for t in 0..<steps {
+            s = cell(x.slice(axis: 0, (t * batch)..<((t + 1) * batch)), s)
+            hs.append(s.h)
+            cs.append(s.c)
+        }
+        #expect(out.steps == steps)
+        #expect(out.hidden.scalars == concatenate(hs, axis: 0).scalars)
+        #expect(out.cell.scalars == concatenate(cs, axis: 0).scalars)
+        #expect(out.final.h.scalars == s.h.scalars && out.final.c.scalars == s.c.scalars)
+        // From the zero state by default.
+        let zero = try cell.sequence(x, batchSize: batch)
+        #expect(zero.hidden.scalars[0..<8] == cell(x.slice(axis: 0, 0..<batch), cell.zeroState(batchSize: batch)).h.scalars[0..<8])
+        // Errors, not traps.
+        #expect(throws: TensorArgumentError.self) { _ = try cell.sequence(x, batchSize: 4) }
+        #expect(throws: TensorArgumentError.self) { _ = try cell.sequence(x, batchSize: 0) }
+        #expect(throws: TensorArgumentError.self) { _ = try cell.sequence(x, batchSize: batch, parameters: cell.parameters[0..<1]) }
+
+        let small = LSTMCell(inputSize: 2, hiddenSize: 3, dtype: .float64, using: &rng)
+        let xs = Tensor.randomNormal([3 * 2, 2], dtype: .float64, using: &rng)
+        let h0 = Tensor.randomNormal([2, 3], std: 0.5, dtype: .float64, using: &rng).requiringGrad()
+        let c0 = Tensor.randomNormal([2, 3], std: 0.5, dtype: .float64, using: &rng).requiringGrad()
+        let inputs = small.parameters.map { Tensor(shape: $0.shape, doubles: $0.doubles).requiringGrad() } + [h0, c0]
+        expectGradientsMatch("lstm sequence", inputs, secondOrder: true) { p in
+            let r = try! small.sequence(xs, batchSize: 2, state: LSTMState(h: p[2], c: p[3]), parameters: p[0..<2])
+            return concatenate([r.hidden, r.final.c], axis: 0)
+        }
+    }
 }

@@ -80,6 +80,57 @@ import MetaExploreTensor
         }
         try #require(compared > 0 || !(CPUFeatures.hasAVX512), "the variants were never compared on an AVX-512 CPU")
     }
+
+    /// `BLASInfo.withEngineKernelForAllSizes`: products beyond 512 in any extent run on the engine's kernel in
+    /// blocks whose FMA chains continue along k, so every element is exactly one FMA chain over the whole k in
+    /// increasing order (checked against such chains computed here), for every transpose and for `linear`'s
+    /// bias-plus-product (k > 512 takes the scratch-buffer path); outside the block the same products still go to
+    /// OpenBLAS (so results elsewhere do not move).
+    @Test func engineKernelForAllSizesIsOneChainPerElement() throws {
+        guard me_sgemm_small_isa() != 0 else { return }  // no AVX2: nothing to check
+        var rng = RandomStream(seed: 17)
+        for (m, n, k) in [(530, 20, 600), (40, 530, 100), (3, 17, 1100), (600, 64, 0)] {
+            for (tA, tB) in [(false, false), (true, false), (false, true), (true, true)] {
+                let a = (0..<(m * k)).map { _ in Float(rng.uniform(-1, 1)) }
+                let b = (0..<(k * n)).map { _ in Float(rng.uniform(-1, 1)) }
+                let at = Tensor(shape: tA ? [k, m] : [m, k], scalars: a), bt = Tensor(shape: tB ? [n, k] : [k, n], scalars: b)
+                let c = BLASInfo.withEngineKernelForAllSizes { at.matmul(bt, transposeSelf: tA, transposeOther: tB) }.scalars
+                var mismatches = 0
+                for i in 0..<m {
+                    for j in 0..<n {
+                        var chain: Float = 0
+                        for p in 0..<k {
+                            chain = chain.addingProduct(tA ? a[p * m + i] : a[i * k + p], tB ? b[j * k + p] : b[p * n + j])
+                        }
+                        if c[i * n + j] != chain { mismatches += 1 }
+                    }
+                }
+                #expect(mismatches == 0, "\(m)×\(n)×\(k) tA=\(tA) tB=\(tB)")
+            }
+        }
+        // linear: bias + chain, with k above 512.
+        let (m, n, k) = (520, 24, 530)
+        let x = (0..<(m * k)).map { _ in Float(rng.uniform(-1, 1)) }
+        let w = (0..<(k * n)).map { _ in Float(rng.uniform(-1, 1)) }
+        let bias = (0..<n).map { _ in Float(rng.uniform(-1, 1)) }
+        let y = BLASInfo.withEngineKernelForAllSizes {
+            linear(Tensor(shape: [m, k], scalars: x), Tensor(shape: [k, n], scalars: w), Tensor(shape: [n], scalars: bias))
+        }.scalars
+        var mismatches = 0
+        for i in 0..<m {
+            for j in 0..<n {
+                var chain: Float = 0
+                for p in 0..<k { chain = chain.addingProduct(x[i * k + p], w[p * n + j]) }
+                if y[i * n + j] != bias[j] + chain { mismatches += 1 }
+            }
+        }
+        #expect(mismatches == 0)
+        // Outside the block (and after it) the large products are OpenBLAS's again: the flag is restored.
+        #expect(me_sgemm_engine_everywhere() == 0)
+        let nested = BLASInfo.withEngineKernelForAllSizes { BLASInfo.withEngineKernelForAllSizes { me_sgemm_engine_everywhere() } }
+        #expect(nested == 1 && me_sgemm_engine_everywhere() == 0)
+    }
+
 }
 
 /// Whether this CPU can run the AVX-512 variant (from /proc/cpuinfo).

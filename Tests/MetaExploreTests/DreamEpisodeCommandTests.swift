@@ -81,7 +81,8 @@ import Testing
     @Test func benchDreamPrintsItsKeys() throws {
         let result = try run(["bench", "dream", "--batch", "2", "--sequence", "4", "--repeats", "1", "--run-steps", "60"])
         #expect(result.status == 0, "\(result.text)")
-        for key in ["exploitation_update_ms", "exploration_update_ms", "dream_run_steps_per_s"] {
+        for key in ["exploitation_update_ms", "exploration_update_ms", "exploitation_update_cpu_ms", "exploration_update_cpu_ms",
+                    "dream_run_steps_per_s", "dream_run_steps_per_cpu_s"] {
             let line = result.text.split(separator: "\n").first { $0.hasPrefix(key + "=") }
             let value = line.flatMap { Double($0.split(separator: "=")[1]) }
             #expect(value.map { $0 > 0 && $0.isFinite } == true, "missing or bad \(key) in:\n\(result.text)")

@@ -15,7 +15,8 @@ ids), batch 32 sequences x SEQ steps (50 by default), exploration trajectories o
   exploration   one gradient step of the exploration policy: rewards relabeled with g and f (no gradient),
                 the recurrent dueling Q-network (observation 64 and previous action 16 -> Linear 64 -> LSTM 64 ->
                 V, A) online and target over SEQ + 1 inputs, double-DQN targets, masked loss, clip 10, Adam 1e-4
-Prints exploitation_update_ms=, exploration_update_ms= (medians) and a torch= line first.
+Prints exploitation_update_ms=, exploration_update_ms= (median wall-clock), the same with _cpu_ms (median process
+CPU time) and a torch= line first.
 """
 import argparse
 import time
@@ -142,14 +143,17 @@ def random_batch(gen, batch, seq):
 
 
 def median_ms(fn, repeats):
+    """Median wall-clock and median process CPU milliseconds per call, after one warm-up call."""
     fn()
-    samples = []
+    wall, cpu = [], []
     for _ in range(repeats):
-        start = time.perf_counter_ns()
+        start, cpu_start = time.perf_counter_ns(), time.process_time_ns()
         fn()
-        samples.append((time.perf_counter_ns() - start) / 1e6)
-    samples.sort()
-    return samples[len(samples) // 2]
+        cpu.append((time.process_time_ns() - cpu_start) / 1e6)
+        wall.append((time.perf_counter_ns() - start) / 1e6)
+    wall.sort()
+    cpu.sort()
+    return wall[len(wall) // 2], cpu[len(cpu) // 2]
 
 
 def main():
@@ -205,8 +209,12 @@ def main():
         explore_opt.step()
 
     print(f"torch={torch.__version__}")
-    print(f"exploitation_update_ms={median_ms(exploitation_update, args.repeats):.3f}")
-    print(f"exploration_update_ms={median_ms(exploration_update, args.repeats):.3f}")
+    exploit = median_ms(exploitation_update, args.repeats)
+    explore = median_ms(exploration_update, args.repeats)
+    print(f"exploitation_update_ms={exploit[0]:.3f}")
+    print(f"exploration_update_ms={explore[0]:.3f}")
+    print(f"exploitation_update_cpu_ms={exploit[1]:.3f}")
+    print(f"exploration_update_cpu_ms={explore[1]:.3f}")
 
 
 if __name__ == "__main__":

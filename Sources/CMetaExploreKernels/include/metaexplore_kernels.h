@@ -22,8 +22,18 @@ float me_sum_f32(const float *x, size_t n);
 // Returns 0 without touching C when the CPU lacks AVX2+FMA or the shape is not one it handles well (n < 16, an
 // extent above 512); the caller then uses BLAS. A transposed B is copied into a k×n panel first.
 // Each C element is one FMA chain over k in increasing order, so the AVX-512 and AVX2 variants agree to the bit.
+// `accumulate`: 0 writes the product, 1 adds it to C (C + chain), 2 continues each element's FMA chain from C's
+// value (the chain over k starts at C instead of 0), so splitting k into two calls, the second with 2, gives the
+// bits of one call over the whole k (the fused LSTM uses this to keep the composed cell's bits).
 int me_sgemm_small(int trans_a, int trans_b, size_t m, size_t n, size_t k, const float *a, size_t lda,
                    const float *b, size_t ldb, float *c, size_t ldc, int accumulate);
+
+// Per thread (off by default): when on, me_sgemm_small also takes products with extents above 512 (n ≥ 16 still),
+// in blocks of ≤ 512 rows and columns whose FMA chains continue across blocks of ≤ 512 along k, so each element is
+// still one chain over the whole k in increasing order (the same bits on AVX2 and AVX-512, and no dependence on
+// the OpenBLAS core type). Off, those products go to OpenBLAS as before.
+void me_sgemm_set_engine_everywhere(int on);
+int me_sgemm_engine_everywhere(void);
 
 // The variant me_sgemm_small uses on this CPU: 2 AVX-512, 1 AVX2, 0 none (every product goes to BLAS). Chosen once
 // per process; METAEXPLORE_GEMM_ISA=avx2|avx512|blas overrides (see gemm.c).
@@ -58,6 +68,22 @@ void me_exp_f32(const float *x, float *y, size_t n);
 void me_tanh_f32(const float *x, float *y, size_t n);
 void me_sigmoid_f32(const float *x, float *y, size_t n);
 void me_tanh_backward_f32(const float *g, const float *y, float *dx, size_t n);
+
+// One step of a long short-term memory for `rows` rows of hidden width `hidden` (gate blocks i, f, g, o of width
+// `hidden` along each row of 4·hidden): a = pre + bias (pre: the products of the step's input and previous hidden
+// state with the weights, bias not yet added), i = σ(a_i), f = σ(a_f), g = tanh(a_g), o = σ(a_o),
+// c = f·c_prev + i·g, h = o·tanh(c). Writes the four activations over `pre` (in place: `act` may equal `pre`),
+// c, tanh(c) and h. The roundings are those of the engine's composed ops (exp/tanh/sigmoid kernels, separate
+// products then the sum), so the results equal the composed LSTM cell's to the bit.
+void me_lstm_forward_f32(float *pre, const float *bias, const float *c_prev, float *act, float *c, float *tanh_c,
+                         float *h, size_t rows, size_t hidden);
+// The step's backward: with dh = gh + dh_next (dh_next may be NULL: zero) and
+// dc = gc + dc_next + dh·o·(1 − tanh²c) (dc_next may be NULL), writes the gradients of the gate pre-activations
+// d_pre = [dc·g·i(1−i), dc·c_prev·f(1−f), dc·i·(1−g²), dh·tanh c·o(1−o)] and dc_prev = dc·f (dc_prev may be the
+// same buffer as dc_next).
+void me_lstm_backward_f32(const float *gh, const float *dh_next, const float *gc, const float *dc_next,
+                          const float *act, const float *c_prev, const float *tanh_c, float *d_pre, float *dc_prev,
+                          size_t rows, size_t hidden);
 
 // Column sums of a row-major rows×cols matrix: out[j] = x[0][j] + x[1][j] + … in row order (the bias gradient).
 void me_column_sum_f32(const float *x, float *out, size_t rows, size_t cols);

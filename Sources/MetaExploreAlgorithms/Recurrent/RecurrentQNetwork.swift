@@ -91,14 +91,19 @@ public final class EmbeddingTable: Layer {
 
     /// Rows for the given indices: [indices.count, size].
     public func callAsFunction(_ indices: [Int]) -> Tensor {
-        let size = self.size
-        var expanded = [Int]()
-        expanded.reserveCapacity(indices.count * size)
         for i in indices {
             precondition(i >= 0 && i < vocabulary, "EmbeddingTable: index \(i) outside 0..<\(vocabulary)")
-            for _ in 0..<size { expanded.append(i) }
         }
-        return table.gather(indices: expanded, axis: 0)
+        return table.pickingRows(indices)
+    }
+}
+
+extension Tensor {
+    /// `gatherRows` for row indices this module computed itself (in range by construction, so a thrown error would
+    /// be a bug here, not bad input): the values and gradient bits of `gather(indices:axis: 0)` with each index
+    /// repeated over the row, without building that per-element list.
+    func pickingRows(_ rows: [Int]) -> Tensor {
+        do { return try gatherRows(rows) } catch { preconditionFailure("\(error)") }
     }
 }
 

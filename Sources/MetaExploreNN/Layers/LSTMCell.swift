@@ -74,4 +74,55 @@ public final class LSTMCell: Layer {
     public func forward(_ input: Tensor, state: LSTMState, parameters p: [Tensor]) -> LSTMState {
         forward(input, state: state, parameters: p[...])
     }
+
+    /// The cell unrolled over a whole sequence in one fused op (`lstmSequence`): `inputs` is time-major
+    /// [T·batchSize, inputSize] (row t·B + b is sequence b at step t), `state` the initial state ([B, H] each; zeros
+    /// when nil). The same values as T calls of the cell (bit for bit in float32 where the engine's own product
+    /// kernel runs, see `lstmSequence`), with one graph node instead of a dozen per step; `parameters` substitutes
+    /// [weight, bias] as in `forward(_:state:parameters:)`.
+    ///
+    /// Throws `TensorArgumentError` when the shapes do not fit (rows not a positive multiple of B, wrong width,
+    /// a state of another batch size).
+    public func sequence(_ inputs: Tensor, batchSize: Int, state: LSTMState? = nil,
+                         parameters p: ArraySlice<Tensor>? = nil) throws -> LSTMSequenceOutput {
+        let p = p ?? parameters[...]
+        guard p.count == 2 else { throw TensorArgumentError("LSTMCell.sequence: \(p.count) parameters, expected 2") }
+        let w = p[p.startIndex], b = p[p.startIndex + 1]
+        guard b.rank == 1, b.shape[0] > 0, b.shape[0] % 4 == 0 else {
+            throw TensorArgumentError("LSTMCell.sequence: bias \(b.shape) is not [4·hidden]")
+        }
+        guard batchSize > 0 else { throw TensorArgumentError("LSTMCell.sequence: batch size \(batchSize) must be positive") }
+        let hidden = b.shape[0] / 4
+        let initial = state ?? LSTMState(h: Tensor.zeros([batchSize, hidden], dtype: w.dtype),
+                                         c: Tensor.zeros([batchSize, hidden], dtype: w.dtype))
+        guard initial.h.rank == 2, initial.h.shape[0] == batchSize else {
+            throw TensorArgumentError("LSTMCell.sequence: initial state \(initial.h.shape) for batch size \(batchSize)")
+        }
+        let states = try lstmSequence(inputs, hidden: initial.h, cell: initial.c, weight: w, bias: b)
+        return LSTMSequenceOutput(states: states, batchSize: batchSize, hiddenSize: hidden)
+    }
+}
+
+/// The states of an LSTM unrolled over T steps of B sequences (`LSTMCell.sequence`), time-major.
+public struct LSTMSequenceOutput {
+    /// [2, T·B, H]: h_1 … h_T, then c_1 … c_T (the `lstmSequence` result).
+    public let states: Tensor
+    public let batchSize: Int
+    public let hiddenSize: Int
+
+    /// T.
+    public var steps: Int { states.shape[1] / batchSize }
+
+    /// h_1 … h_T: [T·B, H], row t·B + b (a differentiable slice of `states`).
+    public var hidden: Tensor { states.slice(axis: 0, 0..<1).reshaped([states.shape[1], hiddenSize]) }
+
+    /// c_1 … c_T: [T·B, H].
+    public var cell: Tensor { states.slice(axis: 0, 1..<2).reshaped([states.shape[1], hiddenSize]) }
+
+    /// (h_T, c_T), the state after the last step.
+    public var final: LSTMState {
+        let rows = states.shape[1], b = batchSize
+        let flat = states.reshaped([2 * rows, hiddenSize])
+        return LSTMState(h: flat.slice(axis: 0, (rows - b)..<rows), c: flat.slice(axis: 0, (2 * rows - b)..<(2 * rows)))
+    }
 }

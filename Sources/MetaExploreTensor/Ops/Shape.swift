@@ -224,3 +224,71 @@ public func concatenate(_ tensors: [Tensor], axis: Int) -> Tensor {
     }
     return out
 }
+
+/// Whole rows (sub-tensors under one index of the first axis) picked and scattered back.
+extension Tensor {
+    /// result[i] = self[rows[i]] for every i: shape [rows.count] + shape[1...]. The values of
+    /// `gather(indices:axis: 0)` with each row index repeated over the row, without a per-element index list (one
+    /// copy per row). Rows may repeat; the gradient is summed back per row (`scatterAddRows`), in the order of
+    /// `rows`, so it has the bits of `gather`'s.
+    ///
+    /// Throws `TensorArgumentError` for a rank-0 tensor or a row outside 0..<shape[0].
+    public func gatherRows(_ rows: [Int]) throws -> Tensor {
+        guard rank >= 1 else { throw TensorArgumentError("gatherRows needs at least one axis, shape is \(shape)") }
+        for r in rows where r < 0 || r >= shape[0] {
+            throw TensorArgumentError("gatherRows: row \(r) outside 0..<\(shape[0])")
+        }
+        return gatheringRows(rows)
+    }
+
+    /// The adjoint of `gatherRows`: zeros of shape [count] + shape[1...] with row i of this tensor added into row
+    /// rows[i], in the order of `rows`. Throws `TensorArgumentError` when `rows` does not give one index per row
+    /// of this tensor or an index lies outside 0..<count.
+    public func scatterAddRows(_ rows: [Int], count n: Int) throws -> Tensor {
+        guard rank >= 1, shape[0] == rows.count else {
+            throw TensorArgumentError("scatterAddRows: \(rows.count) row indices for shape \(shape)")
+        }
+        for r in rows where r < 0 || r >= n { throw TensorArgumentError("scatterAddRows: row \(r) outside 0..<\(n)") }
+        return scatteringRows(rows, count: n)
+    }
+
+    /// Elements per row.
+    private var rowWidth: Int { shape.dropFirst().reduce(1, *) }
+
+    func gatheringRows(_ rows: [Int]) -> Tensor {
+        let width = rowWidth
+        var outShape = shape
+        outShape[0] = rows.count
+        let s = Storage(count: rows.count * width, dtype: dtype)
+        let bytes = width * dtype.byteSize
+        for (i, r) in rows.enumerated() { (s.raw + i * bytes).copyMemory(from: storage.raw + r * bytes, byteCount: bytes) }
+        let out = Tensor(storage: s, shape: outShape)
+        if Tensor.shouldRecord(self) {
+            let n = shape[0]
+            out.record("gatherRows", inputs: [self]) { g, _ in [g.scatteringRows(rows, count: n)] }
+        }
+        return out
+    }
+
+    func scatteringRows(_ rows: [Int], count n: Int) -> Tensor {
+        let width = rowWidth
+        var outShape = shape
+        outShape[0] = n
+        let s = Storage.zeros(count: n * width, dtype: dtype)
+        func run<T: FloatingPoint>(_ src: UnsafePointer<T>, _ dst: UnsafeMutablePointer<T>) {
+            for (i, r) in rows.enumerated() {
+                let from = src + i * width, to = dst + r * width
+                for j in 0..<width { to[j] += from[j] }
+            }
+        }
+        switch dtype {
+        case .float32: run(storage.f32, s.f32)
+        case .float64: run(storage.f64, s.f64)
+        }
+        let out = Tensor(storage: s, shape: outShape)
+        if Tensor.shouldRecord(self) {
+            out.record("scatterAddRows", inputs: [self]) { g, _ in [g.gatheringRows(rows)] }
+        }
+        return out
+    }
+}

@@ -210,6 +210,11 @@ public final class DREAMLearner {
     }
 
     // MARK: - Observing and updating
+    //
+    // The losses and gradient steps run with every float32 product on the engine's own kernel
+    // (`BLASInfo.withEngineKernelForAllSizes`): their batch × time products (1 600 rows) would otherwise go to
+    // OpenBLAS, whose kernels depend on the CPU family it detects (AVX2 ones on the development machine). The
+    // results are then one FMA chain per element on every machine with AVX2 or AVX-512.
 
     /// Stores a finished exploration episode and counts its steps toward the exploration policy's schedule (the
     /// authors call `update` once per step after the episode), taking the gradient steps and target copies due.
@@ -278,8 +283,7 @@ public final class DREAMLearner {
                 actions.append(s.action)
             }
         }
-        let picked = q.gather(indices: rows.flatMap { Array(repeating: $0, count: a) }, axis: 0)
-            .gather(indices: actions, axis: 1).reshaped([batch * time])
+        let picked = q.pickingRows(rows).gather(indices: actions, axis: 1).reshaped([batch * time])
         let error = picked - Tensor(shape: [batch * time], doubles: y, dtype: dtype)
         let m = Tensor(shape: [batch * time], doubles: mask, dtype: dtype)
         return (error * error * m).sum() * (1 / Swift.max(mask.reduce(0, +), 1))
@@ -288,55 +292,63 @@ public final class DREAMLearner {
     /// The exploration policy's masked double-DQN loss on exploration episodes, with their rewards relabeled from the
     /// current f and g (DREAM Eq. 6), and the mean relabeled reward over real steps.
     public func explorationLoss(on records: [DREAMEpisodeRecord]) -> (loss: Tensor, meanReward: Double) {
-        let batch = Self.sequences(records)
-        let labels = explorationRewards(problems: records.map(\.problem), trajectories: records.map(\.explorationTransitions))
-        let rewards = labels.rewards.map { r in (0..<batch.time).map { t in t < r.count ? r[t] : 0 } }
-        let qTarget = withoutGradients { explorerTarget.unroll(batch.inputs, conditioning: nil).doubles }
-        let q = explorer.unroll(batch.inputs, conditioning: nil)
-        let loss = temporalDifferenceLoss(online: q, target: qTarget, steps: batch.steps, rewards: rewards, mask: batch.mask,
-                                          time: batch.time, discount: settings.exploration.discount)
-        var total = 0.0, count = 0.0
-        for (b, r) in rewards.enumerated() { for t in 0..<batch.time where batch.mask[b * batch.time + t] > 0 { total += r[t]; count += 1 } }
-        return (loss, total / Swift.max(count, 1))
+        BLASInfo.withEngineKernelForAllSizes {
+            let batch = Self.sequences(records)
+            let labels = explorationRewards(problems: records.map(\.problem), trajectories: records.map(\.explorationTransitions))
+            let rewards = labels.rewards.map { r in (0..<batch.time).map { t in t < r.count ? r[t] : 0 } }
+            let qTarget = withoutGradients { explorerTarget.unroll(batch.inputs, conditioning: nil).doubles }
+            let q = explorer.unroll(batch.inputs, conditioning: nil)
+            let loss = temporalDifferenceLoss(online: q, target: qTarget, steps: batch.steps, rewards: rewards, mask: batch.mask,
+                                              time: batch.time, discount: settings.exploration.discount)
+            var total = 0.0, count = 0.0
+            for (b, r) in rewards.enumerated() { for t in 0..<batch.time where batch.mask[b * batch.time + t] > 0 { total += r[t]; count += 1 } }
+            return (loss, total / Swift.max(count, 1))
+        }
     }
 
     /// One gradient step of the exploration policy on sampled exploration episodes, rewards relabeled now.
     @discardableResult
     public func trainExplorer(on records: [DREAMEpisodeRecord]) -> DREAMUpdateMetrics {
-        let l = explorationLoss(on: records)
-        let clipped = clipGradientNorm(gradients(of: l.loss, wrt: explorer.parameters), maxNorm: settings.exploration.maxGradientNorm)
-        explorerOptimizer.step(clipped.gradients)
-        return DREAMUpdateMetrics(tdLoss: l.loss.item, bottleneckLoss: 0, normPenalty: 0, gradientNorm: clipped.norm,
-                                  meanReward: l.meanReward)
+        BLASInfo.withEngineKernelForAllSizes {
+            let l = explorationLoss(on: records)
+            let clipped = clipGradientNorm(gradients(of: l.loss, wrt: explorer.parameters), maxNorm: settings.exploration.maxGradientNorm)
+            explorerOptimizer.step(clipped.gradients)
+            return DREAMUpdateMetrics(tdLoss: l.loss.item, bottleneckLoss: 0, normPenalty: 0, gradientNorm: clipped.norm,
+                                      meanReward: l.meanReward)
+        }
     }
 
     /// The exploitation policy's full loss on a batch (TD + L_g + norm penalty) and its parts.
     public func exploitationLoss(on records: [DREAMEpisodeRecord], useProblemIDs: Bool) -> (total: Tensor, td: Double, bottleneck: Double, norm: Double) {
-        let batch = Self.sequences(records)
-        let problems = records.map(\.problem)
-        let contexts = g.contexts(records.map(\.explorationTransitions))
-        let embeddings = f(problems)
-        let z = useProblemIDs ? DREAMProblemNoise.perturb(embeddings, std: settings.problemNoise, using: &noiseRNG)
-                              : contexts.final
-        let zTarget = withoutGradients { noisyProblemEmbedding(problems, target: true) }
-        let qTarget = withoutGradients { exploiterTarget.unroll(batch.inputs, conditioning: zTarget).doubles }
-        let q = exploiter.unroll(batch.inputs, conditioning: z)
-        let td = temporalDifferenceLoss(online: q, target: qTarget, steps: batch.steps, rewards: batch.steps.map { $0.map(\.reward) },
-                                        mask: batch.mask, time: batch.time, discount: settings.exploitation.discount)
-        let bottleneck = InformationBottleneck.loss(contexts, problemEmbeddings: embeddings)
-        let norm = InformationBottleneck.normPenalty(embeddings, cutoff: settings.normCutoff)
-        return (td + bottleneck + norm, td.item, bottleneck.item, norm.item)
+        BLASInfo.withEngineKernelForAllSizes {
+            let batch = Self.sequences(records)
+            let problems = records.map(\.problem)
+            let contexts = g.contexts(records.map(\.explorationTransitions))
+            let embeddings = f(problems)
+            let z = useProblemIDs ? DREAMProblemNoise.perturb(embeddings, std: settings.problemNoise, using: &noiseRNG)
+                                  : contexts.final
+            let zTarget = withoutGradients { noisyProblemEmbedding(problems, target: true) }
+            let qTarget = withoutGradients { exploiterTarget.unroll(batch.inputs, conditioning: zTarget).doubles }
+            let q = exploiter.unroll(batch.inputs, conditioning: z)
+            let td = temporalDifferenceLoss(online: q, target: qTarget, steps: batch.steps, rewards: batch.steps.map { $0.map(\.reward) },
+                                            mask: batch.mask, time: batch.time, discount: settings.exploitation.discount)
+            let bottleneck = InformationBottleneck.loss(contexts, problemEmbeddings: embeddings)
+            let norm = InformationBottleneck.normPenalty(embeddings, cutoff: settings.normCutoff)
+            return (td + bottleneck + norm, td.item, bottleneck.item, norm.item)
+        }
     }
 
     /// One gradient step of the exploitation policy, f and g.
     @discardableResult
     public func trainExploiter(on records: [DREAMEpisodeRecord], useProblemIDs: Bool) -> DREAMUpdateMetrics {
-        let l = exploitationLoss(on: records, useProblemIDs: useProblemIDs)
-        let clipped = clipGradientNorm(gradients(of: l.total, wrt: exploiterOptimizer.parameters),
-                                       maxNorm: settings.exploitation.maxGradientNorm)
-        exploiterOptimizer.step(clipped.gradients)
-        return DREAMUpdateMetrics(tdLoss: l.td, bottleneckLoss: l.bottleneck, normPenalty: l.norm,
-                                  gradientNorm: clipped.norm, meanReward: 0)
+        BLASInfo.withEngineKernelForAllSizes {
+            let l = exploitationLoss(on: records, useProblemIDs: useProblemIDs)
+            let clipped = clipGradientNorm(gradients(of: l.total, wrt: exploiterOptimizer.parameters),
+                                           maxNorm: settings.exploitation.maxGradientNorm)
+            exploiterOptimizer.step(clipped.gradients)
+            return DREAMUpdateMetrics(tdLoss: l.td, bottleneckLoss: l.bottleneck, normPenalty: l.norm,
+                                      gradientNorm: clipped.norm, meanReward: 0)
+        }
     }
 
     // MARK: - Parameters and checkpoints

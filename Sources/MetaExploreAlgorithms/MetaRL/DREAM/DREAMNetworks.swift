@@ -50,12 +50,18 @@ extension DiscreteComponentEmbedder {
             }
         }
         if unique.count == rows.count { return self(rows) }
-        let values = self(unique)
-        let width = values.shape[1]
-        var indices = [Int]()
-        indices.reserveCapacity(rows.count * width)
-        for i in map { for _ in 0..<width { indices.append(i) } }
-        return values.gather(indices: indices, axis: 0)
+        return self(unique).pickingRows(map)
+    }
+}
+
+extension LSTMCell {
+    /// h_1 … h_T [T·B, H] of the cell unrolled from the zero state over time-major inputs [T·B, in]
+    /// (`LSTMCell.sequence`: one fused op, the same values as T steps of the cell). The callers here build the
+    /// inputs themselves, so a shape error would be a bug in this file, not bad input.
+    func hiddenStates(_ inputs: Tensor, batchSize: Int) -> Tensor {
+        do { return try sequence(inputs, batchSize: batchSize).hidden } catch {
+            preconditionFailure("DREAM networks: \(error)")
+        }
     }
 }
 
@@ -118,9 +124,7 @@ public struct TrajectoryContexts {
 
     /// g of each whole trajectory, g(τ_b,:length_b): [B, embeddingSize].
     public var final: Tensor {
-        let width = contexts.shape[1]
-        return contexts.gather(indices: lengths.enumerated().flatMap { b, n in
-            Array(repeating: b * prefixes + n, count: width) }, axis: 0)
+        contexts.pickingRows(lengths.enumerated().map { b, n in b * prefixes + n })
     }
 }
 
@@ -193,16 +197,11 @@ public final class TrajectoryEncoder: Layer {
             let e = transitionOutput(transitionHidden(concatenate(
                 [states.slice(axis: 0, 0..<n), states.slice(axis: 0, n..<(2 * n)), actionEmbedder(actions)],
                 axis: 1)).relu())
-            var state = cell.zeroState(batchSize: batch)
-            for t in 0..<longest {
-                state = cell(e.slice(axis: 0, (t * batch)..<((t + 1) * batch)), state)
-                hidden.append(state.h)
-            }
+            hidden.append(cell.hiddenStates(e, batchSize: batch))  // h_1 … h_T, one fused op
         }
         let timeMajor = contextOutput(contextHidden(concatenate(hidden, axis: 0)).relu())
-        let width = timeMajor.shape[1]
         let order = (0..<(batch * prefixes)).map { row in (row % prefixes) * batch + row / prefixes }
-        let contexts = timeMajor.gather(indices: order.flatMap { Array(repeating: $0, count: width) }, axis: 0)
+        let contexts = timeMajor.pickingRows(order)
         return TrajectoryContexts(contexts: contexts, lengths: lengths, prefixes: prefixes)
     }
 }
@@ -313,19 +312,13 @@ public final class DREAMQNetwork: Layer {
         flat.reserveCapacity(batch * time)
         for t in 0..<time { for b in 0..<batch { flat.append(sequences[b][t]) } }
         let embedded = embed(flat)
-        var state = cell.zeroState(batchSize: batch)
-        var outputs: [Tensor] = []
-        for t in 0..<time {
-            state = cell(embedded.slice(axis: 0, (t * batch)..<((t + 1) * batch)), state)
-            outputs.append(state.h)
-        }
+        let outputs = cell.hiddenStates(embedded, batchSize: batch)  // time-major h_1 … h_T, one fused op
         let order = (0..<(batch * time)).map { row in (row % time) * batch + row / time }
-        let h = concatenate(outputs, axis: 0).gather(indices: order.flatMap { Array(repeating: $0, count: hiddenSize) }, axis: 0)
+        let h = outputs.pickingRows(order)
         var z: Tensor? = nil
         if let conditioning {
             precondition(conditioning.shape == [batch, conditioningSize], "DREAMQNetwork.unroll: conditioning shape")
-            z = conditioning.gather(indices: (0..<(batch * time)).flatMap { row in
-                Array(repeating: row / time, count: conditioningSize) }, axis: 0)
+            z = conditioning.pickingRows((0..<(batch * time)).map { row in row / time })
         }
         return qValues(hidden: h, conditioning: z)
     }

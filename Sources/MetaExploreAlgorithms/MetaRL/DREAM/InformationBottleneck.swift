@@ -20,7 +20,7 @@ public enum InformationBottleneck {
         let rows = contexts.shape[0], width = contexts.shape[1]
         precondition(f.shape.count == 2 && f.shape[1] == width && rows == f.shape[0] * prefixes,
                      "InformationBottleneck: contexts \(contexts.shape) do not fit f \(f.shape) × \(prefixes) prefixes")
-        let expanded = f.gather(indices: (0..<rows).flatMap { Array(repeating: $0 / prefixes, count: width) }, axis: 0)
+        let expanded = f.pickingRows((0..<rows).map { $0 / prefixes })
         let difference = contexts - expanded
         return (difference * difference).sum(axes: [1])
     }
