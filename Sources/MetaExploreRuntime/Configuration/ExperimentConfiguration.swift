@@ -10,7 +10,8 @@ public protocol ExperimentConfiguration: Codable, Equatable, Sendable {
     var environment: String { get }
     /// Budget, evaluation, logging, checkpoints, seed.
     var run: RunSettings { get }
-    /// Dotted keys that are optional (absent from the defaults when unset) but allowed in files.
+    /// Dotted keys that are optional (absent from the defaults when unset) but allowed in files. Default: none
+    /// (`RunSettings.optionalKeys` apply to every family besides).
     static var optionalKeys: Set<String> { get }
     /// Dotted keys that choose how a run executes but not what it computes (e.g. how many threads step the
     /// environments, when samples are the same for any count): a resumed run may restate them with other values
@@ -21,6 +22,7 @@ public protocol ExperimentConfiguration: Codable, Equatable, Sendable {
 }
 
 extension ExperimentConfiguration {
+    public static var optionalKeys: Set<String> { [] }
     public static var executionKeys: Set<String> { [] }
 
     /// Compares with a configuration of any type (false when the types differ).

@@ -105,7 +105,6 @@ public struct DREAMConfiguration: ExperimentConfiguration {
         return r
     }
 
-    public static let optionalKeys: Set<String> = []
 
     /// The worlds DREAM runs on.
     public static let environments = [GridWorldEnvironment.distractingBusFamily, GridWorldEnvironment.mapFamily,

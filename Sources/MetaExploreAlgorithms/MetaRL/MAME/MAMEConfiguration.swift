@@ -70,7 +70,6 @@ public struct MAMEConfiguration: ExperimentConfiguration {
         return r
     }
 
-    public static let optionalKeys: Set<String> = []
     /// MAME samples with the MAML family's `MultiTaskSampler`, whose batches do not depend on the thread count (every
     /// episode draws from its own stream), so a resumed run may use another `sampler.threads`.
     public static let executionKeys: Set<String> = ["sampler.threads"]

@@ -106,7 +106,6 @@ public struct MAMLConfiguration: ExperimentConfiguration {
         return r
     }
 
-    public static let optionalKeys: Set<String> = []
     /// The sampler's thread count does not change the samples (`MultiTaskSampler`), so a resumed run may use another.
     public static let executionKeys: Set<String> = ["sampler.threads"]
 
