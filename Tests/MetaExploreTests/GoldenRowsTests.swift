@@ -13,6 +13,12 @@ import Testing
 /// <fixture>/config.yaml --out <dir>` and say so in the commit message. Re-recorded so far: the learned-exploration
 /// fixtures' last row gained `eval_return`/`eval_return_std` when every finished run began to end with an evaluation
 /// (their budgets are not multiples of `evalInterval`); every other value was unchanged.
+///
+/// Bits depend on the CPU's product kernels: OpenBLAS picks its kernels by the CPU it detects (on an Intel Xeon
+/// "Cooperlake", whose rows differ from these in the last digits), so the executable runs with the kernels the rows
+/// were recorded with — `OPENBLAS_CORETYPE=Haswell` (what the recording AMD EPYC machine's environment set) and the
+/// engine's AVX2 product kernel (`METAEXPLORE_GEMM_ISA=avx2`, bit-identical to its AVX-512 one) — and the rows then
+/// hold on any x86-64 CPU with AVX2 and FMA (checked on AMD EPYC family 26 and an Intel Xeon model 207).
 @Suite struct GoldenRowsTests {
     static let algorithms = ["ddpg", "td3", "meta", "meta-variance", "meta-state", "cmp", "ma2c", "l2explore"]
 
@@ -31,6 +37,9 @@ import Testing
         }
     }
 
+    /// The product kernels the fixtures were recorded with (see the type's comment).
+    static let recordingKernels = ["OPENBLAS_CORETYPE": "Haswell", "METAEXPLORE_GEMM_ISA": "avx2"]
+
     @Test(arguments: algorithms)
     func progressRowsAreUnchanged(algorithm: String) throws {
         let exe = ReproductionTests.executable
@@ -43,6 +52,9 @@ import Testing
         process.executableURL = URL(fileURLWithPath: exe)
         process.arguments = ["train", "--config", fixture.appendingPathComponent("config.yaml").path,
                              "--out", folder.path, "--quiet"]
+        var environment = ProcessInfo.processInfo.environment
+        environment.merge(Self.recordingKernels) { _, pinned in pinned }
+        process.environment = environment
         let output = Pipe()
         process.standardOutput = output
         process.standardError = output
