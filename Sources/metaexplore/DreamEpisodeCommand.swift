@@ -6,7 +6,10 @@ import MetaExplore
 /// trial, the exploration episode and the exploitation episode as numbered PNG frames and animated GIFs, drawn by
 /// `GridEpisodePictures`, plus `trials.txt` with each trial's problem, instructions, actions and returns. The
 /// trials are the run's evaluation trials (the same test problems and seeds as `eval_return`, greedy policies, the
-/// exploitation policy conditioned on g of the trial's own exploration episode).
+/// exploitation policy conditioned on g of the trial's own exploration episode). On the bus worlds each episode's
+/// line also counts its bus rides by line kind (`GridBusRides`), and the last lines total them over the trials — with
+/// `--summary-only --trials 100`, how often the explorer rides helpful and distracting lines on the evaluation's test
+/// problems.
 struct EpisodePicturesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dream-episode",
@@ -17,6 +20,7 @@ struct EpisodePicturesCommand: ParsableCommand {
     @Option(help: "Output folder.") var out: String
     @Option(help: "Test trials to draw (the first of the run's evaluation trials).") var trials = 3
     @Option(help: "Pixels per grid cell.") var cell = 28
+    @Flag(help: "Write trials.txt only (no frames or GIFs).") var summaryOnly = false
 
     func validate() throws {
         guard (runFolder == nil) != (checkpoint == nil) else { throw ValidationError("give exactly one of --run or --checkpoint") }
@@ -26,13 +30,14 @@ struct EpisodePicturesCommand: ParsableCommand {
     func run() throws {
         let url = checkpoint.map { URL(fileURLWithPath: $0) }
             ?? URL(fileURLWithPath: runFolder!).appendingPathComponent("checkpoints/latest.safetensors")
-        let written = try Self.draw(checkpoint: url, trials: trials, cell: cell, to: URL(fileURLWithPath: out))
+        let written = try Self.draw(checkpoint: url, trials: trials, cell: cell, pictures: !summaryOnly,
+                                    to: URL(fileURLWithPath: out))
         print(written)
     }
 
-    /// Draws the first `trials` evaluation trials of the checkpoint's policy into `folder`; returns the summary text
-    /// (also written to `trials.txt`).
-    static func draw(checkpoint url: URL, trials: Int, cell: Int, to folder: URL) throws -> String {
+    /// Draws the first `trials` evaluation trials of the checkpoint's policy into `folder` (frames and GIFs unless
+    /// `pictures` is false); returns the summary text (also written to `trials.txt`).
+    static func draw(checkpoint url: URL, trials: Int, cell: Int, pictures: Bool = true, to folder: URL) throws -> String {
         let state = try SafeTensorsCheckpointStore.read(url)
         guard let yaml = state.metadata[TrainingSession.configurationKey] else {
             throw CheckpointStateError.missingMetadata(TrainingSession.configurationKey)
@@ -47,21 +52,40 @@ struct EpisodePicturesCommand: ParsableCommand {
         let world = procedure.environment.world
         var summary = "\(config.algorithm) on \(config.environment), checkpoint at step \(loop.step); "
             + "\(trials) test trials (evaluation seed \(loop.evaluationSeed))\n"
+        let busWorld = world.kind != .cooking
+        var totals = ["exploration": GridBusRides(), "exploitation": GridBusRides()]
+        var trialsWith = ["exploration": (helpful: 0, distracting: 0, map: 0), "exploitation": (helpful: 0, distracting: 0, map: 0)]
         for (k, trial) in try procedure.evaluationTrials(count: trials, seed: loop.evaluationSeed).enumerated() {
             for (phase, steps, instruction) in [("exploration", trial.exploration, trial.explorationInstruction),
                                                 ("exploitation", trial.exploitation, trial.exploitationInstruction)] {
                 let positions = [GridPoint(steps[0].observation[0], steps[0].observation[1])]
                     + steps.map { GridPoint($0.nextObservation[0], $0.nextObservation[1]) }
-                let frames = try GridEpisodePictures.frames(
-                    world: world, problem: trial.problem, instruction: instruction, positions: positions,
-                    actions: steps.map { GridAction(rawValue: $0.action)! }, rewards: steps.map(\.reward), phase: phase,
-                    cell: cell)
-                try GridEpisodePictures.write(frames, name: "trial-\(k)-\(phase)",
-                                              to: folder.appendingPathComponent("trial-\(k)"))
-                let actions = steps.map { "\(GridAction(rawValue: $0.action)!)" }.joined(separator: " ")
-                summary += String(format: "trial %d problem %d %@ instruction %@: return %.2f, %d steps: %@\n", k,
+                let gridActions = steps.map { GridAction(rawValue: $0.action)! }
+                if pictures {
+                    let frames = try GridEpisodePictures.frames(
+                        world: world, problem: trial.problem, instruction: instruction, positions: positions,
+                        actions: gridActions, rewards: steps.map(\.reward), phase: phase, cell: cell)
+                    try GridEpisodePictures.write(frames, name: "trial-\(k)-\(phase)",
+                                                  to: folder.appendingPathComponent("trial-\(k)"))
+                }
+                let actions = gridActions.map { "\($0)" }.joined(separator: " ")
+                let rides = GridBusRides(world: world, positions: positions, actions: gridActions)
+                totals[phase] = totals[phase]! + rides
+                if rides.helpful > 0 { trialsWith[phase]!.helpful += 1 }
+                if rides.distracting > 0 { trialsWith[phase]!.distracting += 1 }
+                if rides.mapCellVisits > 0 { trialsWith[phase]!.map += 1 }
+                summary += String(format: "trial %d problem %d %@ instruction %@: return %.2f, %d steps: %@", k,
                                   trial.problem, phase, instruction.map(String.init).joined(separator: ","),
                                   steps.reduce(0) { $0 + $1.reward }, steps.count, actions)
+                    + (busWorld ? " | \(rides)\n" : "\n")
+            }
+        }
+        if busWorld {
+            for phase in ["exploration", "exploitation"] {
+                let t = totals[phase]!, w = trialsWith[phase]!
+                summary += "total \(phase) over \(trials) trials: \(t); trials with a helpful ride \(w.helpful), "
+                    + "with a distracting ride \(w.distracting)"
+                    + (world.kind == .map ? ", reaching the map cell \(w.map)\n" : "\n")
             }
         }
         try AtomicFile.write(summary, to: folder.appendingPathComponent("trials.txt"))

@@ -35,8 +35,12 @@ import Testing
         let result = try run(["dream-episode", "--run", runFolder.path, "--out", out.path, "--trials", "2", "--cell", "20"])
         #expect(result.status == 0, "\(result.text)")
         let summary = try String(contentsOf: out.appendingPathComponent("trials.txt"), encoding: .utf8)
-        let lines = summary.split(separator: "\n").dropFirst()
+        let lines = summary.split(separator: "\n").filter { $0.hasPrefix("trial ") }
         #expect(lines.count == 4)
+        // Each episode's bus rides, and their totals over the trials.
+        #expect(lines.allSatisfy { $0.contains(" | rides: helpful ") })
+        #expect(summary.contains("total exploration over 2 trials: rides: helpful "))
+        #expect(summary.contains("total exploitation over 2 trials: rides: helpful "))
         for k in 0..<2 {
             for phase in ["exploration", "exploitation"] {
                 let line = try #require(lines.first { $0.hasPrefix("trial \(k) ") && $0.contains(" \(phase) ") })
@@ -55,6 +59,13 @@ import Testing
                 #expect(stop == Color.palette[0])
             }
         }
+        // --summary-only: the same trials.txt, no frames.
+        let summaryOnly = base.appendingPathComponent("summary")
+        let quick = try run(["dream-episode", "--run", runFolder.path, "--out", summaryOnly.path, "--trials", "2",
+                             "--summary-only"])
+        #expect(quick.status == 0, "\(quick.text)")
+        #expect(try String(contentsOf: summaryOnly.appendingPathComponent("trials.txt"), encoding: .utf8) == summary)
+        #expect(!FileManager.default.fileExists(atPath: summaryOnly.appendingPathComponent("trial-0").path))
         // A run of another family is refused with a clear message.
         let bad = try run(["dream-episode", "--checkpoint", base.appendingPathComponent("missing.safetensors").path,
                            "--out", out.path])
@@ -76,6 +87,33 @@ import Testing
                                                     positions: [GridPoint(4, 4), GridPoint(4, 5)], actions: [.up],
                                                     rewards: [-0.1], phase: "exploitation", cell: 10)
         #expect(frames.count == 2 && frames[0].width == 9 * 10 + 8)
+    }
+
+    /// Rides counted by the cell they are taken on, on constructed episodes (helpful stops and destinations are the
+    /// same cells in every problem; distracting stops exist on the distracting-bus world only; the map cell counts
+    /// on the map world).
+    @Test func busRidesAreCountedByLine() {
+        let bus = GridWorld(.distractingBus)
+        // Start (4, 4); up to the helpful stop (4, 5), ride (to some destination), then a ride off any stop at
+        // (0, 0), then the distracting stop (5, 5), ride, and a ride at the helpful destination (0, 1).
+        let positions = [GridPoint(4, 4), GridPoint(4, 5), GridPoint(0, 7), GridPoint(0, 0), GridPoint(0, 0),
+                         GridPoint(5, 5), GridPoint(8, 4), GridPoint(0, 1), GridPoint(4, 3)]
+        let actions: [GridAction] = [.up, .rideBus, .down, .rideBus, .noop, .rideBus, .noop, .rideBus]
+        // positions before each action: (4,4) up, (4,5) ride, (0,7) down, (0,0) ride, (0,0) noop, (5,5) ride,
+        // (8,4) noop, (0,1) ride.
+        #expect(GridBusRides(world: bus, positions: positions, actions: actions)
+                == GridBusRides(helpful: 2, distracting: 1, offStop: 1))
+        // The map world has no distracting lines: a ride on (5, 5) does nothing; stepping onto (7, 3) reads the map.
+        let map = GridWorld(.map)
+        #expect(GridBusRides(world: map, positions: positions, actions: actions)
+                == GridBusRides(helpful: 2, distracting: 0, offStop: 2))
+        let toMap = [GridPoint(4, 4), GridPoint(5, 4), GridPoint(6, 4), GridPoint(7, 4), GridPoint(7, 3), GridPoint(7, 3)]
+        #expect(GridBusRides(world: map, positions: toMap, actions: [.right, .right, .right, .down, .noop])
+                == GridBusRides(mapCellVisits: 2))
+        #expect(GridBusRides(world: GridWorld(.cooking), positions: [GridPoint(1, 1), GridPoint(1, 1)], actions: [.rideBus])
+                == GridBusRides())
+        #expect(GridBusRides(helpful: 1, offStop: 2) + GridBusRides(distracting: 3, mapCellVisits: 1)
+                == GridBusRides(helpful: 1, distracting: 3, offStop: 2, mapCellVisits: 1))
     }
 
     @Test func benchDreamPrintsItsKeys() throws {
