@@ -22,7 +22,9 @@ struct PlotCurve: ParsableCommand {
         let xs = try table.numbers(xColumn), ys = try table.numbers(column)
         let points = zip(xs, ys).filter { $0.0.isFinite && $0.1.isFinite }
         guard !points.isEmpty else { throw ValidationError("no rows with both \(xColumn) and \(column) in \(runFolder)") }
-        var series = [ChartSeries(name: column, x: points.map(\.0), y: points.map(\.1), color: Color.series(0))]
+        // The references first and the curve last, so that the curve is drawn over a line it reaches (a run at its
+        // optimum would otherwise seem to stop where it meets the optimum's line).
+        var series: [ChartSeries] = []
         for (i, text) in reference.enumerated() {
             let parts = text.split(separator: "=", maxSplits: 1)
             guard parts.count == 2, let value = Double(parts[1]) else {
@@ -31,6 +33,7 @@ struct PlotCurve: ParsableCommand {
             series.append(ChartSeries(name: String(parts[0]), x: [points.first!.0, points.last!.0], y: [value, value],
                                       color: Color.series(i + 1)))
         }
+        series.append(ChartSeries(name: column, x: points.map(\.0), y: points.map(\.1), color: Color.series(0)))
         let name = URL(fileURLWithPath: runFolder).lastPathComponent
         let url = URL(fileURLWithPath: out)
         try LineChart(title: title ?? "\(name): \(column)", xLabel: xColumn == "step" ? "environment steps" : xColumn,
