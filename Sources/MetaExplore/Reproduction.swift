@@ -105,6 +105,47 @@ public enum Reproduction {
         return try tabulate(plan, root: root, grid: grid, report: report)
     }
 
+    /// Writes `results.md`, `results.csv` and the figures from the runs already under `root`, training nothing: the
+    /// finished runs, and the runs not finished yet (interrupted, stopped, still training or failed with a
+    /// `progress.csv`) read at their last evaluation and named in a **PARTIAL** line with their steps so far and
+    /// budget, beside the runs not started. A partial grid can so be read, and committed as partial, while it
+    /// trains or before it is resumed. The folder must hold this plan's results (its `plan.json`).
+    public static func report(_ plan: ReproductionPlan, root: URL) throws -> Outcome {
+        let url = root.appendingPathComponent("plan.json")
+        guard let data = try? Data(contentsOf: url) else {
+            throw ReproductionError.noResults(folder: root.path, plan: plan.name)
+        }
+        guard let info = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw ReproductionError.unreadableRecord(url.path)
+        }
+        let name = info["name"] as? String ?? "?"
+        if name != plan.name { throw ReproductionError.otherPlan(folder: root.path, recorded: name, requested: plan.name) }
+        return try tabulate(plan, root: root, grid: grid(plan, root: root), report: GridReport(), includingUnfinished: true)
+    }
+
+    /// The PARTIAL line of a report: each unfinished run with its last logged step and its budget, and the runs not
+    /// started ("" when every run of the grid finished).
+    static func partialLine(grid: ExperimentGrid, collected: [CollectedJob]) -> String {
+        let unfinished = collected.filter { !$0.finished }
+        let read = Set(collected.map(\.job))
+        let notStarted = grid.jobs.filter { !read.contains($0) }
+        guard !unfinished.isEmpty || !notStarted.isEmpty else { return "" }
+        func progress(_ c: CollectedJob) -> String {
+            let folder = grid.folder(c.job)
+            let steps = (try? CSVTable(contentsOf: folder.appendingPathComponent("progress.csv")).numbers("step"))?
+                .last(where: \.isFinite)
+            let budget = (try? String(contentsOf: folder.appendingPathComponent("config.yaml"), encoding: .utf8))
+                .flatMap { try? FamilyRegistry.builtIn.load(yaml: $0) }?.run.totalSteps
+            return "\(c.job.name) (\(steps.map { String(format: "%.0f", $0) } ?? "?") of \(budget.map(String.init) ?? "?") steps)"
+        }
+        var parts: [String] = []
+        if !unfinished.isEmpty {
+            parts.append("runs not finished, read at their last evaluation: " + unfinished.map(progress).joined(separator: ", "))
+        }
+        if !notStarted.isEmpty { parts.append("not started: " + notStarted.map(\.name).joined(separator: ", ")) }
+        return "**PARTIAL** — " + parts.joined(separator: "; ") + ".\n"
+    }
+
     /// The files a started run leaves in its folder (removed before a fresh start in a folder without checkpoint).
     static let startedFiles = ["config.yaml", "versions.json", "progress.csv", "progress.jsonl", "tb"]
 
@@ -124,15 +165,18 @@ public enum Reproduction {
     }
 
     /// Reads every finished run of the grid and writes `results.md`, `results.csv` and the figures.
-    static func tabulate(_ plan: ReproductionPlan, root: URL, grid: ExperimentGrid, report: GridReport) throws -> Outcome {
-        let collected = grid.collect(ExperimentGrid.csvReader(stepColumn: "step", valueColumn: "eval_return"))
+    static func tabulate(_ plan: ReproductionPlan, root: URL, grid: ExperimentGrid, report: GridReport,
+                         includingUnfinished: Bool = false) throws -> Outcome {
+        let collected = grid.collect(ExperimentGrid.csvReader(stepColumn: "step", valueColumn: "eval_return"),
+                                     includingUnfinished: includingUnfinished)
         var failures: [(ExperimentJob, String)] = report.failed.map { ($0.job, "exit \($0.record.exitStatus)") }
         for c in collected { if case .failure(let e) = c.result { failures.append((c.job, "\(e)")) } }
 
-        let table = ResultsTable(collected.resultsEntries(paper: plan.references))
+        let table = ResultsTable(collected.resultsEntries(paper: plan.references), decimals: plan.tableDecimals)
         let header = "# \(plan.title)\n\nFinal \(plan.evaluationDescription), mean ± std over seeds, and a 95% "
             + "percentile-bootstrap confidence interval of the mean (10 000 resamples).\n"
             + budgetLine(grid: grid, plan: plan)
+            + (includingUnfinished ? partialLine(grid: grid, collected: collected) : "")
             + (plan.referenceSource.isEmpty ? "" : "References: \(plan.referenceSource).\n") + "\n"
         try AtomicFile.write(table.csv(), to: root.appendingPathComponent("results.csv"))
 
@@ -142,7 +186,8 @@ public enum Reproduction {
                                                 xLabel: "environment steps", yLabel: "return", title: "evaluation return")
         for figure in [main] + plan.extraFigures {
             let runs = figure.name.isEmpty ? collected
-                : grid.collect(ExperimentGrid.csvReader(stepColumn: figure.xColumn, valueColumn: figure.yColumn))
+                : grid.collect(ExperimentGrid.csvReader(stepColumn: figure.xColumn, valueColumn: figure.yColumn),
+                               includingUnfinished: includingUnfinished)
             if figure.tabulateAtCommonEnd { budgetTables += commonEndTable(figure, runs: runs, plan: plan) }
             for env in plan.environments {
                 var series: [ChartSeries] = []
@@ -159,7 +204,9 @@ public enum Reproduction {
                 figures.append(url)
             }
         }
-        let times = collected.map { "- \($0.job.name): \(String(format: "%.0f", $0.wallClockSeconds)) s" }.joined(separator: "\n")
+        let times = collected.map {
+            "- \($0.job.name): " + ($0.finished ? String(format: "%.0f s", $0.wallClockSeconds) : "not finished")
+        }.joined(separator: "\n")
         let crossings = thresholdTable(plan: plan) { collected.curves(algorithm: $0, environment: $1) }
         try AtomicFile.write(header + table.markdown() + "\n" + budgetTables + crossings
                              + "\nWall-clock time per run:\n\n" + times
@@ -233,6 +280,7 @@ public enum ReproductionError: Error, CustomStringConvertible, Equatable {
     case otherPlan(folder: String, recorded: String, requested: String)
     case otherSettings(folder: String, recorded: [String], requested: [String])
     case unreadableRecord(String)
+    case noResults(folder: String, plan: String)
 
     public var description: String {
         func show(_ a: [String]) -> String { a.isEmpty ? "none" : a.joined(separator: " ") }
@@ -245,6 +293,8 @@ public enum ReproductionError: Error, CustomStringConvertible, Equatable {
                 + "choose another --out for the new settings"
         case .unreadableRecord(let path):
             return "\(path) is not a plan record; this folder was not written by `metaexplore reproduce`"
+        case let .noResults(folder, plan):
+            return "\(folder) holds no results of plan '\(plan)' (no plan.json): nothing to report; give the grid's --out"
         }
     }
 }

@@ -100,7 +100,11 @@ public struct JobResult: Sendable {
 public struct CollectedJob: Sendable {
     public var job: ExperimentJob
     public var result: Result<JobResult, Error>
+    /// The finished run's wall-clock time (NaN for a run not finished).
     public var wallClockSeconds: Double
+    /// False for a run read before it finished (`collect(_:includingUnfinished:)`): its curve ends, and its final
+    /// value is, at its last evaluation so far.
+    public var finished = true
 }
 
 /// Runs jobs as subprocesses, at most `maxParallel` at a time, skipping those already done.
@@ -318,12 +322,20 @@ public struct ExperimentGrid: @unchecked Sendable {
         return report
     }
 
-    /// Reads every done job with `reader(job, folder)`; jobs not done are left out.
-    public func collect(_ reader: (ExperimentJob, URL) throws -> JobResult) -> [CollectedJob] {
+    /// Reads every done job with `reader(job, folder)`; jobs not done are left out, or, with `includingUnfinished`,
+    /// read too when their folder holds a `progress.csv` (marked `finished == false`).
+    public func collect(_ reader: (ExperimentJob, URL) throws -> JobResult,
+                        includingUnfinished: Bool = false) -> [CollectedJob] {
         jobs.compactMap { job in
-            guard case let .done(record) = status(of: job) else { return nil }
-            return CollectedJob(job: job, result: Result { try reader(job, folder(job)) },
-                                wallClockSeconds: record.wallClockSeconds)
+            if case let .done(record) = status(of: job) {
+                return CollectedJob(job: job, result: Result { try reader(job, folder(job)) },
+                                    wallClockSeconds: record.wallClockSeconds)
+            }
+            guard includingUnfinished,
+                  FileManager.default.fileExists(atPath: folder(job).appendingPathComponent("progress.csv").path)
+            else { return nil }
+            return CollectedJob(job: job, result: Result { try reader(job, folder(job)) }, wallClockSeconds: .nan,
+                                finished: false)
         }
     }
 

@@ -7,7 +7,8 @@ struct Reproduce: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a built-in experiment grid (algorithms × environments × seeds) and write its table and figures.",
         discussion: "Plans: \(Reproduction.plans.keys.sorted().joined(separator: ", ")). Re-running the same command "
-            + "skips finished runs and resumes interrupted ones.")
+            + "skips finished runs and resumes interrupted ones; --report writes the tables and figures of what the "
+            + "folder holds so far (unfinished runs marked PARTIAL) without training.")
 
     @Argument(help: "The plan to run.") var plan: String
     @Option(help: "Results folder (default: results/<plan>).") var out: String?
@@ -30,6 +31,9 @@ struct Reproduce: ParsableCommand {
     var wait = false
     @Flag(help: "Slurm: print the batch script that would be submitted, and submit nothing.") var dryRun = false
     @Option(help: "Slurm: seconds between queue polls with --wait.") var pollSeconds: Double = 10
+    @Flag(help: ArgumentHelp(stringLiteral: "Write the tables and figures from the runs already in the folder, training "
+          + "nothing: finished runs, and runs not finished yet read at their last evaluation and marked PARTIAL."))
+    var report = false
 
     func validate() throws {
         guard Reproduction.plans[plan] != nil else {
@@ -42,6 +46,9 @@ struct Reproduce: ParsableCommand {
         if backend == "local" && (status || wait || dryRun || partition != nil || time != nil || cpusPerTask != nil
                                   || mem != nil || !sbatchArg.isEmpty) {
             throw ValidationError("--status, --wait, --dry-run and the sbatch options need --backend slurm")
+        }
+        if report && (wait || dryRun || status || !overrides.isEmpty) {
+            throw ValidationError("--report only reads the folder: it takes no --set, --status, --wait or --dry-run")
         }
         if let cpusPerTask, cpusPerTask < 1 { throw ValidationError("--cpus-per-task must be at least 1") }
         if pollSeconds <= 0 { throw ValidationError("--poll-seconds must be positive") }
@@ -56,6 +63,14 @@ struct Reproduce: ParsableCommand {
         if let envs { p.environments = try restrict(envs, to: p.environments, kind: "environment") }
         if let algos { p.algorithms = try restrict(algos, to: p.algorithms, kind: "algorithm") }
         let root = URL(fileURLWithPath: out ?? "results/\(plan)").standardizedFileURL
+        if report {
+            let outcome = try Reproduction.report(p, root: root)
+            print(outcome.table.markdown())
+            for f in outcome.failures { print("unreadable: \(f.job.name): \(f.error)") }
+            print("results: \(root.appendingPathComponent("results.md").path)")
+            for f in outcome.figures { print("figure: \(f.path)") }
+            return
+        }
         if backend == "slurm" { return try runOnSlurm(p, root: root) }
         // Ctrl-C or SIGTERM: forwarded to every running training, which checkpoints and exits; then exit 130.
         let stop = StopRequest()

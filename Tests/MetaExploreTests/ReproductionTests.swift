@@ -125,5 +125,30 @@ import Testing
         let second = try Reproduction.run(plan, root: root, executable: exe, maxParallel: 2, showProgress: false)
         #expect(second.report.skipped.count == 2 && second.report.succeeded.isEmpty)
         #expect(second.table.markdown() == first.table.markdown())
+
+        // --report: seed 1 made to look stopped (no done.json), seed 2 never started; nothing is trained, the
+        // unfinished run is tabulated at its last evaluation and both are named in the PARTIAL line.
+        try FileManager.default.removeItem(at: root.appendingPathComponent("ddpg/Pendulum-v1/seed-1/done.json"))
+        var wider = plan
+        wider.seeds = [0, 1, 2]
+        let report = try Reproduction.report(wider, root: root)
+        #expect(report.report.succeeded.isEmpty && report.failures.isEmpty, "\(report.failures)")
+        #expect(!exists("ddpg/Pendulum-v1/seed-2"))
+        #expect(report.table.markdown() == first.table.markdown())
+        let partial = try String(contentsOf: root.appendingPathComponent("results.md"), encoding: .utf8)
+        #expect(partial.contains("**PARTIAL** — runs not finished, read at their last evaluation: "
+                                 + "ddpg/Pendulum-v1/seed-1 (600 of 600 steps); not started: ddpg/Pendulum-v1/seed-2."),
+                "\(partial)")
+        #expect(partial.contains("- ddpg/Pendulum-v1/seed-1: not finished"))
+        // Another plan's folder, and a folder without results, are refused.
+        var other = plan
+        other.name = "other"
+        #expect(throws: ReproductionError.otherPlan(folder: root.path, recorded: "tiny", requested: "other")) {
+            _ = try Reproduction.report(other, root: root)
+        }
+        let empty = root.appendingPathComponent("empty")
+        #expect(throws: ReproductionError.noResults(folder: empty.path, plan: "tiny")) {
+            _ = try Reproduction.report(plan, root: empty)
+        }
     }
 }

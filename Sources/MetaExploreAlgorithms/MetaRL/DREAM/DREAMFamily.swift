@@ -67,7 +67,7 @@ enum DREAMPlans {
                                0.95 * r.optimum)
             thresholds[env] = 0.95 * r.optimum
         }
-        return ReproductionPlan(
+        var plan = ReproductionPlan(
             name: "dream-2021",
             title: "DREAM: mean test exploitation return on the grid worlds (5M steps), against optimum and uninformed",
             algorithms: ["dream"], environments: environments, seeds: [0, 1, 2],
@@ -78,5 +78,7 @@ enum DREAMPlans {
         ) { _, environment, seed in
             ["--preset", presets[environment] ?? "dream-distractingbus", "--seed", "\(seed)"]
         }
+        plan.tableDecimals = 3
+        return plan
     }
 }
