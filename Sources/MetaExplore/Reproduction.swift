@@ -244,7 +244,12 @@ public enum Reproduction {
                 }
                 let c = ThresholdCrossing(curves: cs, threshold: threshold)
                 func steps(_ s: Double?) -> String { s.map { String(format: "%.0f", $0) } ?? "—" }
-                out += "| \(env) | " + String(format: "%g", threshold) + " | \(algorithm) | \(steps(c.meanCurveStep)) | "
+                // Runs that evaluate by episodes (e.g. DREAM every 2000 trials) may share no evaluation step: the mean
+                // over seeds is then not defined at any step, which is not "never reached".
+                var shared = Set(cs[0].steps)
+                for curve in cs.dropFirst() { shared.formIntersection(curve.steps) }
+                let mean = shared.isEmpty ? "n/a (no evaluation step shared by every run)" : steps(c.meanCurveStep)
+                out += "| \(env) | " + String(format: "%g", threshold) + " | \(algorithm) | \(mean) | "
                     + "\(c.runsReaching)/\(cs.count) | " + c.runSteps.map(steps).joined(separator: ", ") + " |\n"
             }
         }

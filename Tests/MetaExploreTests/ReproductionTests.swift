@@ -140,6 +140,18 @@ import Testing
                                  + "ddpg/Pendulum-v1/seed-1 (600 of 600 steps); not started: ddpg/Pendulum-v1/seed-2."),
                 "\(partial)")
         #expect(partial.contains("- ddpg/Pendulum-v1/seed-1: not finished"))
+        // Runs that share no evaluation step (as when evaluating by episodes): the mean over seeds is not defined,
+        // which the threshold table says instead of "never" (—).
+        let csvURL = root.appendingPathComponent("ddpg/Pendulum-v1/seed-1/progress.csv")
+        let shifted = try String(contentsOf: csvURL, encoding: .utf8).split(separator: "\n").enumerated().map { i, line in
+            guard i > 0, let comma = line.firstIndex(of: ","), let step = Int(line[..<comma]) else { return String(line) }
+            return "\(step + 1)" + line[comma...]
+        }.joined(separator: "\n") + "\n"
+        try shifted.write(to: csvURL, atomically: true, encoding: .utf8)
+        _ = try Reproduction.report(wider, root: root)
+        let unshared = try String(contentsOf: root.appendingPathComponent("results.md"), encoding: .utf8)
+        #expect(unshared.contains("| Pendulum-v1 | -100000 | ddpg | n/a (no evaluation step shared by every run) | 2/2 |"),
+                "\(unshared)")
         // Another plan's folder, and a folder without results, are refused.
         var other = plan
         other.name = "other"
