@@ -55,16 +55,22 @@ public enum Reproduction {
                              to: root.appendingPathComponent("plan.json"))
     }
 
-    /// Refuses a folder that holds another plan's results or results made with other extra settings.
-    static func checkOwnership(of root: URL, plan: ReproductionPlan, extraArguments: [String]) throws {
+    /// The extra settings recorded in `root`'s `plan.json` (nil: no record there); throws when the record is
+    /// unreadable or names another plan.
+    static func recordedExtraArguments(in root: URL, plan: ReproductionPlan) throws -> [String]? {
         let url = root.appendingPathComponent("plan.json")
-        guard let data = try? Data(contentsOf: url) else { return }
+        guard let data = try? Data(contentsOf: url) else { return nil }
         guard let info = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw ReproductionError.unreadableRecord(url.path)
         }
         let name = info["name"] as? String ?? "?"
         if name != plan.name { throw ReproductionError.otherPlan(folder: root.path, recorded: name, requested: plan.name) }
-        let recorded = info["extra_arguments"] as? [String] ?? []
+        return info["extra_arguments"] as? [String] ?? []
+    }
+
+    /// Refuses a folder that holds another plan's results or results made with other extra settings.
+    static func checkOwnership(of root: URL, plan: ReproductionPlan, extraArguments: [String]) throws {
+        guard let recorded = try recordedExtraArguments(in: root, plan: plan) else { return }
         if recorded != extraArguments {
             throw ReproductionError.otherSettings(folder: root.path, recorded: recorded, requested: extraArguments)
         }
@@ -111,15 +117,9 @@ public enum Reproduction {
     /// budget, beside the runs not started. A partial grid can so be read, and committed as partial, while it
     /// trains or before it is resumed. The folder must hold this plan's results (its `plan.json`).
     public static func report(_ plan: ReproductionPlan, root: URL) throws -> Outcome {
-        let url = root.appendingPathComponent("plan.json")
-        guard let data = try? Data(contentsOf: url) else {
+        guard try recordedExtraArguments(in: root, plan: plan) != nil else {
             throw ReproductionError.noResults(folder: root.path, plan: plan.name)
         }
-        guard let info = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw ReproductionError.unreadableRecord(url.path)
-        }
-        let name = info["name"] as? String ?? "?"
-        if name != plan.name { throw ReproductionError.otherPlan(folder: root.path, recorded: name, requested: plan.name) }
         return try tabulate(plan, root: root, grid: grid(plan, root: root), report: GridReport(), includingUnfinished: true)
     }
 
@@ -246,9 +246,7 @@ public enum Reproduction {
                 func steps(_ s: Double?) -> String { s.map { String(format: "%.0f", $0) } ?? "—" }
                 // Runs that evaluate by episodes (e.g. DREAM every 2000 trials) may share no evaluation step: the mean
                 // over seeds is then not defined at any step, which is not "never reached".
-                var shared = Set(cs[0].steps)
-                for curve in cs.dropFirst() { shared.formIntersection(curve.steps) }
-                let mean = shared.isEmpty ? "n/a (no evaluation step shared by every run)" : steps(c.meanCurveStep)
+                let mean = ThresholdCrossing.sharedSteps(cs).isEmpty ? "n/a (no evaluation step shared by every run)" : steps(c.meanCurveStep)
                 out += "| \(env) | " + String(format: "%g", threshold) + " | \(algorithm) | \(mean) | "
                     + "\(c.runsReaching)/\(cs.count) | " + c.runSteps.map(steps).joined(separator: ", ") + " |\n"
             }

@@ -118,12 +118,19 @@ public struct ThresholdCrossing: Sendable, Equatable {
     public init(curves: [LearningCurve], threshold: Double) {
         self.threshold = threshold
         runSteps = curves.map { $0.firstStep(reaching: threshold) }
-        var common = Set(curves.first?.steps ?? [])
-        for c in curves.dropFirst() { common.formIntersection(c.steps) }
+        let common = Self.sharedSteps(curves)
         let lookups = curves.map { c in Dictionary(zip(c.steps, c.values), uniquingKeysWith: { first, _ in first }) }
         meanCurveStep = common.sorted().first { step in
             Statistics.mean(lookups.map { $0[step]! }) >= threshold
         }
+    }
+
+    /// The steps every curve recorded (the mean over runs is defined at these only; none when, e.g., runs evaluate
+    /// by episodes).
+    public static func sharedSteps(_ curves: [LearningCurve]) -> Set<Double> {
+        var common = Set(curves.first?.steps ?? [])
+        for c in curves.dropFirst() { common.formIntersection(c.steps) }
+        return common
     }
 
     /// How many runs reached the threshold.

@@ -53,8 +53,7 @@ struct EpisodePicturesCommand: ParsableCommand {
         var summary = "\(config.algorithm) on \(config.environment), checkpoint at step \(loop.step); "
             + "\(trials) test trials (evaluation seed \(loop.evaluationSeed))\n"
         let busWorld = world.kind != .cooking
-        var totals = ["exploration": GridBusRides(), "exploitation": GridBusRides()]
-        var trialsWith = ["exploration": (helpful: 0, distracting: 0, map: 0), "exploitation": (helpful: 0, distracting: 0, map: 0)]
+        var ridesByPhase: [String: [GridBusRides]] = [:]
         for (k, trial) in try procedure.evaluationTrials(count: trials, seed: loop.evaluationSeed).enumerated() {
             for (phase, steps, instruction) in [("exploration", trial.exploration, trial.explorationInstruction),
                                                 ("exploitation", trial.exploitation, trial.exploitationInstruction)] {
@@ -70,10 +69,7 @@ struct EpisodePicturesCommand: ParsableCommand {
                 }
                 let actions = gridActions.map { "\($0)" }.joined(separator: " ")
                 let rides = GridBusRides(world: world, positions: positions, actions: gridActions)
-                totals[phase] = totals[phase]! + rides
-                if rides.helpful > 0 { trialsWith[phase]!.helpful += 1 }
-                if rides.distracting > 0 { trialsWith[phase]!.distracting += 1 }
-                if rides.mapCellVisits > 0 { trialsWith[phase]!.map += 1 }
+                ridesByPhase[phase, default: []].append(rides)
                 summary += String(format: "trial %d problem %d %@ instruction %@: return %.2f, %d steps: %@", k,
                                   trial.problem, phase, instruction.map(String.init).joined(separator: ","),
                                   steps.reduce(0) { $0 + $1.reward }, steps.count, actions)
@@ -82,10 +78,11 @@ struct EpisodePicturesCommand: ParsableCommand {
         }
         if busWorld {
             for phase in ["exploration", "exploitation"] {
-                let t = totals[phase]!, w = trialsWith[phase]!
-                summary += "total \(phase) over \(trials) trials: \(t); trials with a helpful ride \(w.helpful), "
-                    + "with a distracting ride \(w.distracting)"
-                    + (world.kind == .map ? ", reaching the map cell \(w.map)\n" : "\n")
+                let episodes = ridesByPhase[phase] ?? []
+                func trialsWith(_ count: (GridBusRides) -> Int) -> Int { episodes.filter { count($0) > 0 }.count }
+                summary += "total \(phase) over \(trials) trials: \(episodes.reduce(GridBusRides(), +)); "
+                    + "trials with a helpful ride \(trialsWith(\.helpful)), with a distracting ride \(trialsWith(\.distracting))"
+                    + (world.kind == .map ? ", reaching the map cell \(trialsWith(\.mapCellVisits))\n" : "\n")
             }
         }
         try AtomicFile.write(summary, to: folder.appendingPathComponent("trials.txt"))
