@@ -5,130 +5,66 @@
 // Largest product handled here (beyond it OpenBLAS's packing pays off).
 #define ME_GEMM_MAX_DIM 512
 
-// The kernel body, instantiated once per instruction set with its vector width W (floats per register) and NV
-// vectors per row block. B is read as a k×n row-major panel; A(i, p) is read as a scalar and broadcast. Blocks of
-// 4 rows × NV·W columns keep 4·NV accumulators in registers (the loops over r and h unroll fully). SPLAT broadcasts
-// A's scalar into every lane with a shuffle (one vbroadcastss from memory); `(VT){0} + x` would cost an extra
-// scalar add per element of A, kept by the compiler only because it turns −0 into +0, which cannot change a
-// result here: every accumulator starts at +0, and an FMA chain from +0 never produces −0.
-#define ME_GEMM_BODY(VT, W, NV, SPLAT)                                                                                   \
-    if (trans_b) { /* copy Bᵀ into a k×n panel (thread-local: large stack frames would be probed every call) */  \
-        float *bt = me_gemm_panel;                                                                                \
-        for (size_t j = 0; j < n; j++)                                                                            \
-            for (size_t p = 0; p < k; p++) bt[p * n + j] = b[j * ldb + p];                                        \
-        b = bt;                                                                                                   \
-        ldb = n;                                                                                                  \
-    }                                                                                                             \
-    const size_t sa_i = trans_a ? 1 : lda, sa_p = trans_a ? lda : 1;                                              \
-    const size_t tail_start = n - n % W;                                                                          \
-    if (tail_start < n) { /* zero-padded k×W copy of the last n mod W columns, shared by all row blocks */         \
-        for (size_t p = 0; p < k; p++)                                                                            \
-            for (size_t q = 0; q < W; q++)                                                                        \
-                me_gemm_tail[p * W + q] = tail_start + q < n ? b[p * ldb + tail_start + q] : 0.0f;               \
-    }                                                                                                             \
-    size_t i = 0;                                                                                                 \
-    for (; i + 4 <= m; i += 4) {                                                                                  \
-        size_t j = 0;                                                                                             \
-        for (; j + NV * W <= n; j += NV * W) {                                                                    \
-            VT acc[4][NV];                                                                                        \
-            for (int r = 0; r < 4; r++)                                                                           \
-                for (int h = 0; h < NV; h++) {                                                                    \
-                    acc[r][h] = (VT){0};                                                                          \
-                    if (accumulate == 2) memcpy(&acc[r][h], c + (i + r) * ldc + j + h * W, sizeof(VT));           \
-                }                                                                                                 \
-            for (size_t p = 0; p < k; p++) {                                                                      \
-                VT bv[NV];                                                                                        \
-                for (int h = 0; h < NV; h++) memcpy(&bv[h], b + p * ldb + j + h * W, sizeof(VT));                 \
-                for (int r = 0; r < 4; r++) {                                                                     \
-                    const VT x = SPLAT(a[(i + r) * sa_i + p * sa_p]);                                          \
-                    for (int h = 0; h < NV; h++) acc[r][h] = __builtin_elementwise_fma(x, bv[h], acc[r][h]);      \
-                }                                                                                                 \
-            }                                                                                                     \
-            for (int r = 0; r < 4; r++)                                                                           \
-                for (int h = 0; h < NV; h++) {                                                                    \
-                    float *dst = c + (i + r) * ldc + j + h * W;                                                   \
-                    VT v = acc[r][h];                                                                             \
-                    if (accumulate == 1) { VT old; memcpy(&old, dst, sizeof old); v = old + v; }                  \
-                    memcpy(dst, &v, sizeof v);                                                                    \
-                }                                                                                                 \
-        }                                                                                                         \
-        for (; j + W <= n; j += W) {                                                                              \
-            VT acc[4] = {{0}};                                                                                    \
-            if (accumulate == 2)                                                                                  \
-                for (int r = 0; r < 4; r++) memcpy(&acc[r], c + (i + r) * ldc + j, sizeof(VT));                   \
-            for (size_t p = 0; p < k; p++) {                                                                      \
-                VT bv;                                                                                            \
-                memcpy(&bv, b + p * ldb + j, sizeof bv);                                                          \
-                for (int r = 0; r < 4; r++)                                                                       \
-                    acc[r] = __builtin_elementwise_fma(SPLAT(a[(i + r) * sa_i + p * sa_p]), bv, acc[r]);       \
-            }                                                                                                     \
-            for (int r = 0; r < 4; r++) {                                                                         \
-                float *dst = c + (i + r) * ldc + j;                                                               \
-                VT v = acc[r];                                                                                    \
-                if (accumulate == 1) { VT old; memcpy(&old, dst, sizeof old); v = old + v; }                      \
-                memcpy(dst, &v, sizeof v);                                                                        \
-            }                                                                                                     \
-        }                                                                                                         \
-        if (j < n) { /* column tail: a zero-padded k×W copy of the last columns, one vector per row */         \
-            const size_t rem = n - j;                                                                             \
-            const float *tp = me_gemm_tail;                                                                       \
-            VT acc[4] = {{0}};                                                                                    \
-            if (accumulate == 2)                                                                                  \
-                for (int r = 0; r < 4; r++)                                                                       \
-                    for (size_t q = 0; q < rem; q++) acc[r][q] = c[(i + r) * ldc + j + q];                        \
-            for (size_t p = 0; p < k; p++) {                                                                      \
-                VT bv;                                                                                            \
-                memcpy(&bv, tp + p * W, sizeof bv);                                                               \
-                for (int r = 0; r < 4; r++)                                                                       \
-                    acc[r] = __builtin_elementwise_fma(SPLAT(a[(i + r) * sa_i + p * sa_p]), bv, acc[r]);       \
-            }                                                                                                     \
-            for (int r = 0; r < 4; r++) {                                                                         \
-                float *dst = c + (i + r) * ldc + j;                                                               \
-                for (size_t q = 0; q < rem; q++) dst[q] = accumulate == 1 ? dst[q] + acc[r][q] : acc[r][q];       \
-            }                                                                                                     \
-        }                                                                                                         \
-    }                                                                                                             \
-    for (; i < m; i++) {                                                                                          \
-        size_t j = 0;                                                                                             \
-        for (; j + W <= n; j += W) {                                                                              \
-            VT acc = {0};                                                                                         \
-            if (accumulate == 2) memcpy(&acc, c + i * ldc + j, sizeof acc);                                       \
-            for (size_t p = 0; p < k; p++) {                                                                      \
-                VT bv;                                                                                            \
-                memcpy(&bv, b + p * ldb + j, sizeof bv);                                                          \
-                acc = __builtin_elementwise_fma(SPLAT(a[i * sa_i + p * sa_p]), bv, acc);                      \
-            }                                                                                                     \
-            float *dst = c + i * ldc + j;                                                                         \
-            if (accumulate == 1) { VT old; memcpy(&old, dst, sizeof old); acc = old + acc; }                      \
-            memcpy(dst, &acc, sizeof acc);                                                                        \
-        }                                                                                                         \
-        for (; j < n; j++) {                                                                                      \
-            float *dst = c + i * ldc + j;                                                                         \
-            float s = accumulate == 2 ? *dst : 0;                                                                 \
-            for (size_t p = 0; p < k; p++) s = __builtin_fmaf(a[i * sa_i + p * sa_p], b[p * ldb + j], s);        \
-            *dst = accumulate == 1 ? *dst + s : s;                                                                \
-        }                                                                                                         \
-    }
-
 static __thread float me_gemm_panel[ME_GEMM_MAX_DIM * ME_GEMM_MAX_DIM];
 static __thread float me_gemm_tail[ME_GEMM_MAX_DIM * 16];
 
+// dst[p·width + q] = op(B)(p, j + q) for q < cols, and 0 for cols ≤ q < width (p < k): one k × width block of the
+// packed panel (gemm_kernel.h). An untransposed B is copied row by row; a transposed one is read along its rows
+// (op(B)'s columns), each written down the block.
+static inline void me_gemm_pack(float *dst, size_t width, size_t cols, const float *b, size_t ldb, int trans_b,
+                                size_t k, size_t j) {
+    if (!trans_b) {
+        for (size_t p = 0; p < k; p++) {
+            const float *src = b + p * ldb + j;
+            float *out = dst + p * width;
+            for (size_t q = 0; q < cols; q++) out[q] = src[q];
+            for (size_t q = cols; q < width; q++) out[q] = 0.0f;
+        }
+        return;
+    }
+    for (size_t q = 0; q < cols; q++) {
+        const float *row = b + (j + q) * ldb;
+        for (size_t p = 0; p < k; p++) dst[p * width + q] = row[p];
+    }
+    for (size_t q = cols; q < width; q++)
+        for (size_t p = 0; p < k; p++) dst[p * width + q] = 0.0f;
+}
+
 typedef float v16f_g __attribute__((vector_size(64), aligned(4)));
 typedef float v8f_g __attribute__((vector_size(32), aligned(4)));
+// SPLAT broadcasts A's scalar into every lane with a shuffle (one vbroadcastss from memory); `(VT){0} + x` would
+// cost an extra scalar add per element of A, kept by the compiler only because it turns −0 into +0, which cannot
+// change a result here: every accumulator starts at +0, and an FMA chain from +0 never produces −0.
 #define SPLAT16(x) __builtin_shufflevector((v16f_g){(x)}, (v16f_g){0}, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
 #define SPLAT8(x) __builtin_shufflevector((v8f_g){(x)}, (v8f_g){0}, 0, 0, 0, 0, 0, 0, 0, 0)
 
-__attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,fma,avx2")))
-static void gemm_avx512(int trans_a, int trans_b, size_t m, size_t n, size_t k, const float *a, size_t lda,
-                        const float *b, size_t ldb, float *c, size_t ldc, int accumulate) {
-    ME_GEMM_BODY(v16f_g, 16, 4, SPLAT16)
-}
+#define ME_NAME gemm_avx512
+#define ME_TARGET __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,fma,avx2")))
+#define ME_VT v16f_g
+#define ME_W 16
+#define ME_NV 4
+#define ME_SPLAT SPLAT16
+#include "gemm_kernel.h"
+#undef ME_NAME
+#undef ME_TARGET
+#undef ME_VT
+#undef ME_W
+#undef ME_NV
+#undef ME_SPLAT
 
-__attribute__((target("avx2,fma")))
-static void gemm_avx2(int trans_a, int trans_b, size_t m, size_t n, size_t k, const float *a, size_t lda,
-                      const float *b, size_t ldb, float *c, size_t ldc, int accumulate) {
-    ME_GEMM_BODY(v8f_g, 8, 2, SPLAT8)
-}
+#define ME_NAME gemm_avx2
+#define ME_TARGET __attribute__((target("avx2,fma")))
+#define ME_VT v8f_g
+#define ME_W 8
+#define ME_NV 2
+#define ME_SPLAT SPLAT8
+#include "gemm_kernel.h"
+#undef ME_NAME
+#undef ME_TARGET
+#undef ME_VT
+#undef ME_W
+#undef ME_NV
+#undef ME_SPLAT
 
 typedef void (*gemm_fn)(int, int, size_t, size_t, size_t, const float *, size_t, const float *, size_t, float *,
                         size_t, int);

@@ -81,6 +81,52 @@ import MetaExploreTensor
         try #require(compared > 0 || !(CPUFeatures.hasAVX512), "the variants were never compared on an AVX-512 CPU")
     }
 
+    /// The small-product kernel itself, on every path it has: lone rows (m < 4, four vectors at a time), 4-row
+    /// blocks in several row chunks (k = 300 gives chunks of 108 rows), full column strips, single vectors and the
+    /// padded column tail, a transposed B packed into strips, and the three `accumulate` modes. Each output must be
+    /// exactly one FMA chain over k in increasing order — from 0 (mode 0), from 0 and then added to C (mode 1), or
+    /// from C's value (mode 2) — on every instruction-set variant this CPU has.
+    @Test func smallKernelIsOneChainPerElementOnEveryPath() throws {
+        var rng = RandomStream(seed: 23)
+        var variantsRun = 0
+        for (m, n, k) in [(1, 70, 33), (2, 129, 17), (3, 64, 5), (1, 200, 512), (9, 100, 40), (4, 37, 300),
+                          (130, 40, 300), (66, 81, 7), (5, 16, 0)] {
+            for (tA, tB) in [(false, false), (true, false), (false, true), (true, true)] {
+                let a = (0..<(m * k)).map { _ in Float(rng.uniform(-1, 1)) }
+                let b = (0..<(k * n)).map { _ in Float(rng.uniform(-1, 1)) }
+                let start = (0..<(m * n)).map { _ in Float(rng.uniform(-1, 1)) }
+                for mode in Int32(0)...2 {
+                    var expected = start
+                    for i in 0..<m {
+                        for j in 0..<n {
+                            var chain: Float = mode == 2 ? start[i * n + j] : 0
+                            for p in 0..<k {
+                                chain = chain.addingProduct(tA ? a[p * m + i] : a[i * k + p], tB ? b[j * k + p] : b[p * n + j])
+                            }
+                            expected[i * n + j] = mode == 1 ? start[i * n + j] + chain : chain
+                        }
+                    }
+                    for isa in [Int32(1), 2] {
+                        var c = start
+                        let done = a.withUnsafeBufferPointer { ap in
+                            b.withUnsafeBufferPointer { bp in
+                                c.withUnsafeMutableBufferPointer { cp in
+                                    me_sgemm_small_variant(isa, tA ? 1 : 0, tB ? 1 : 0, m, n, k, ap.baseAddress, tA ? m : max(k, 1),
+                                                           bp.baseAddress, tB ? max(k, 1) : n, cp.baseAddress, n, mode)
+                                }
+                            }
+                        }
+                        guard done != 0 else { continue }  // this CPU lacks the variant
+                        variantsRun += 1
+                        let mismatches = zip(c, expected).filter { $0 != $1 }.count
+                        #expect(mismatches == 0, "isa \(isa) \(m)×\(n)×\(k) tA=\(tA) tB=\(tB) mode \(mode): \(mismatches) differ")
+                    }
+                }
+            }
+        }
+        try #require(variantsRun > 0 || me_sgemm_small_isa() == 0, "no variant ran on a CPU that has one")
+    }
+
     /// `BLASInfo.withEngineKernelForAllSizes`: products beyond 512 in any extent run on the engine's kernel in
     /// blocks whose FMA chains continue along k, so every element is exactly one FMA chain over the whole k in
     /// increasing order (checked against such chains computed here), for every transpose and for `linear`'s

@@ -20,7 +20,7 @@ float me_sum_f32(const float *x, size_t n);
 
 // Small single-precision matrix products, row-major: C[m×n] (+)= op(A)·op(B), op = transpose when the flag is set.
 // Returns 0 without touching C when the CPU lacks AVX2+FMA or the shape is not one it handles well (n < 16, an
-// extent above 512); the caller then uses BLAS. A transposed B is copied into a k×n panel first.
+// extent above 512); the caller then uses BLAS. A transposed B is packed into column strips first (gemm_kernel.h).
 // Each C element is one FMA chain over k in increasing order, so the AVX-512 and AVX2 variants agree to the bit.
 // `accumulate`: 0 writes the product, 1 adds it to C (C + chain), 2 continues each element's FMA chain from C's
 // value (the chain over k starts at C instead of 0), so splitting k into two calls, the second with 2, gives the

@@ -1,0 +1,141 @@
+// The small-product kernel's body, included by gemm.c once per instruction set with
+//   ME_NAME (the function's name), ME_TARGET (its target attribute), ME_VT (the vector type), ME_W (floats per
+//   vector), ME_NV (vectors per column strip) and ME_SPLAT (broadcast of one float into every lane).
+// C[m×n] (+)= op(A)·op(B) with every element one FMA chain over p = 0, 1, …, k − 1 from +0 (or from C's value when
+// accumulate = 2), whatever the blocking below: the loop orders and the packing move data, never arithmetic, so
+// every instruction set gives the same bits.
+//
+// A transposed B is read from a packed panel: its columns in strips of ME_NV·ME_W, each strip a contiguous
+// k × (ME_NV·ME_W) block, then the remaining whole vectors as k × ME_W blocks. An untransposed B is read in place
+// (packing it as well lost time in DREAM's updates: see MetaExploreTensor/README.md, "Speed on x86 CPUs"). The last
+// n mod ME_W columns are always copied into a zero-padded k × ME_W block.
+ME_TARGET
+static void ME_NAME(int trans_a, int trans_b, size_t m, size_t n, size_t k, const float *a, size_t lda,
+                    const float *b, size_t ldb, float *c, size_t ldc, int accumulate) {
+    typedef ME_VT VT;
+    enum { W = ME_W, NV = ME_NV, SW = ME_W * ME_NV };
+    const size_t sa_i = trans_a ? 1 : lda, sa_p = trans_a ? lda : 1;
+    const size_t m4 = m - m % 4;
+    const size_t strips = n / SW, vectors = (n - strips * SW) / W;
+    const size_t whole = strips * SW + vectors * W, rem = n - whole;
+    const int packed = trans_b;
+    float *panel = me_gemm_panel;
+    if (packed) {
+        for (size_t s = 0; s < strips; s++) me_gemm_pack(panel + s * k * SW, SW, SW, b, ldb, trans_b, k, s * SW);
+        for (size_t v = 0; v < vectors; v++)
+            me_gemm_pack(panel + strips * k * SW + v * k * W, W, W, b, ldb, trans_b, k, strips * SW + v * W);
+    }
+    if (rem) me_gemm_pack(me_gemm_tail, W, rem, b, ldb, trans_b, k, whole);
+    // Where the block of columns starting at j is read from, and its row stride.
+#define ME_STRIP(s) (packed ? panel + (s) * k * SW : b + (s) * SW)
+#define ME_VECTOR(v) (packed ? panel + strips * k * SW + (v) * k * W : b + strips * SW + (v) * W)
+    const size_t lds = packed ? SW : ldb, ldv = packed ? W : ldb;
+
+    // Rows in chunks whose slice of A stays in L2 (about 128 KiB).
+    const size_t mc = k > 0 && 32768 / k >= 8 ? (32768 / k) & ~(size_t)3 : 8;
+    for (size_t i0 = 0; i0 < m4; i0 += mc) {
+        const size_t i1 = i0 + mc < m4 ? i0 + mc : m4;
+        for (size_t s = 0; s < strips; s++) {
+            const float *bs = ME_STRIP(s);
+            const size_t j = s * SW;
+            for (size_t i = i0; i < i1; i += 4) {
+                VT acc[4][NV];
+                for (int r = 0; r < 4; r++)
+                    for (int h = 0; h < NV; h++) {
+                        acc[r][h] = (VT){0};
+                        if (accumulate == 2) memcpy(&acc[r][h], c + (i + r) * ldc + j + h * W, sizeof(VT));
+                    }
+                for (size_t p = 0; p < k; p++) {
+                    VT bv[NV];
+                    for (int h = 0; h < NV; h++) memcpy(&bv[h], bs + p * lds + h * W, sizeof(VT));
+                    for (int r = 0; r < 4; r++) {
+                        const VT x = ME_SPLAT(a[(i + r) * sa_i + p * sa_p]);
+                        for (int h = 0; h < NV; h++) acc[r][h] = __builtin_elementwise_fma(x, bv[h], acc[r][h]);
+                    }
+                }
+                for (int r = 0; r < 4; r++)
+                    for (int h = 0; h < NV; h++) {
+                        float *dst = c + (i + r) * ldc + j + h * W;
+                        VT v = acc[r][h];
+                        if (accumulate == 1) { VT old; memcpy(&old, dst, sizeof old); v = old + v; }
+                        memcpy(dst, &v, sizeof v);
+                    }
+            }
+        }
+        for (size_t v = 0; v <= vectors; v++) {  // the whole vectors left, then (v = vectors) the padded tail
+            if (v == vectors && !rem) break;
+            const float *bv0 = v < vectors ? ME_VECTOR(v) : me_gemm_tail;
+            const size_t ld = v < vectors ? ldv : W, j = strips * SW + v * W, cols = v < vectors ? W : rem;
+            for (size_t i = i0; i < i1; i += 4) {
+                VT acc[4] = {{0}};
+                if (accumulate == 2)
+                    for (int r = 0; r < 4; r++)
+                        for (size_t q = 0; q < cols; q++) acc[r][q] = c[(i + r) * ldc + j + q];
+                for (size_t p = 0; p < k; p++) {
+                    VT bv;
+                    memcpy(&bv, bv0 + p * ld, sizeof bv);
+                    for (int r = 0; r < 4; r++)
+                        acc[r] = __builtin_elementwise_fma(ME_SPLAT(a[(i + r) * sa_i + p * sa_p]), bv, acc[r]);
+                }
+                for (int r = 0; r < 4; r++) {
+                    float *dst = c + (i + r) * ldc + j;
+                    for (size_t q = 0; q < cols; q++) dst[q] = accumulate == 1 ? dst[q] + acc[r][q] : acc[r][q];
+                }
+            }
+        }
+    }
+    // The last m mod 4 rows (all of them when m < 4, as when acting on one observation): four vectors at a time
+    // where B is read in place (four independent chains hide the FMA latency), then one vector at a time.
+    for (size_t i = m4; i < m; i++) {
+        size_t j = 0;
+        if (!packed) {
+            for (; j + 4 * W <= whole; j += 4 * W) {
+                VT acc[4];
+                for (int h = 0; h < 4; h++) {
+                    acc[h] = (VT){0};
+                    if (accumulate == 2) memcpy(&acc[h], c + i * ldc + j + h * W, sizeof(VT));
+                }
+                for (size_t p = 0; p < k; p++) {
+                    const VT x = ME_SPLAT(a[i * sa_i + p * sa_p]);
+                    for (int h = 0; h < 4; h++) {
+                        VT bv;
+                        memcpy(&bv, b + p * ldb + j + h * W, sizeof bv);
+                        acc[h] = __builtin_elementwise_fma(x, bv, acc[h]);
+                    }
+                }
+                for (int h = 0; h < 4; h++) {
+                    float *dst = c + i * ldc + j + h * W;
+                    VT v = acc[h];
+                    if (accumulate == 1) { VT old; memcpy(&old, dst, sizeof old); v = old + v; }
+                    memcpy(dst, &v, sizeof v);
+                }
+            }
+        }
+        for (; j < n; j += W) {
+            const float *bp;
+            size_t ld, cols = W;
+            if (j < strips * SW) { bp = ME_STRIP(j / SW) + j % SW; ld = lds; }
+            else if (j < whole) { bp = ME_VECTOR((j - strips * SW) / W); ld = ldv; }
+            else { bp = me_gemm_tail; ld = W; cols = rem; }
+            VT acc = {0};
+            if (accumulate == 2) {
+                if (cols == W) memcpy(&acc, c + i * ldc + j, sizeof acc);
+                else for (size_t q = 0; q < cols; q++) acc[q] = c[i * ldc + j + q];
+            }
+            for (size_t p = 0; p < k; p++) {
+                VT bv;
+                memcpy(&bv, bp + p * ld, sizeof bv);
+                acc = __builtin_elementwise_fma(ME_SPLAT(a[i * sa_i + p * sa_p]), bv, acc);
+            }
+            float *dst = c + i * ldc + j;
+            if (cols == W) {
+                if (accumulate == 1) { VT old; memcpy(&old, dst, sizeof old); acc = old + acc; }
+                memcpy(dst, &acc, sizeof acc);
+            } else {
+                for (size_t q = 0; q < cols; q++) dst[q] = accumulate == 1 ? dst[q] + acc[q] : acc[q];
+            }
+        }
+    }
+#undef ME_STRIP
+#undef ME_VECTOR
+}
