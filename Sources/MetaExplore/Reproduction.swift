@@ -270,7 +270,8 @@ public enum Reproduction {
             for (algorithm, cs) in zip(plan.algorithms, curves) where !cs.isEmpty {
                 let values = cs.compactMap { $0.value(at: budget) }
                 out += "| \(env) | " + String(format: "%.0f", budget) + " | \(algorithm) | "
-                    + String(format: "%.1f ± %.1f", Statistics.mean(values), Statistics.sampleStd(values))
+                    + (values.count > 1 ? String(format: "%.1f ± %.1f", Statistics.mean(values), Statistics.sampleStd(values))
+                        : values.count == 1 ? String(format: "%.1f (one seed)", values[0]) : "n/a")
                     + " | \(values.count) |\n"
             }
         }

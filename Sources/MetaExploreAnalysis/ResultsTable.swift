@@ -56,7 +56,12 @@ public struct ResultsTable: Sendable {
         public let mean: Double, std: Double, ciLower: Double, ciUpper: Double, n: Int
     }
 
+    /// With fewer than two values there is no spread to report: `std` and the interval are NaN (printed "n/a"),
+    /// never a 0 that would read as "every seed agreed".
     public func summary(_ e: ResultsEntry) -> Summary {
+        guard e.returns.count > 1 else {
+            return Summary(mean: e.returns.first ?? .nan, std: .nan, ciLower: .nan, ciUpper: .nan, n: e.returns.count)
+        }
         let ci = Statistics.bootstrapMeanCI(e.returns, resamples: resamples, seed: seed)
         return Summary(mean: Statistics.mean(e.returns), std: Statistics.sampleStd(e.returns),
                        ciLower: ci.lower, ciUpper: ci.upper, n: e.returns.count)
@@ -78,8 +83,9 @@ public struct ResultsTable: Sendable {
                      "|" + header.map { _ in "---" }.joined(separator: "|") + "|"]
         for e in entries {
             let s = summary(e)
-            var cells = [e.environment, e.algorithm, "\(number(s.mean)) ± \(number(s.std))",
-                         "[\(number(s.ciLower)), \(number(s.ciUpper))]", "\(s.n)"]
+            let spread = s.n > 1 ? "\(number(s.mean)) ± \(number(s.std))" : "\(number(s.mean)) (one seed: no spread)"
+            var cells = [e.environment, e.algorithm, spread, s.n > 1 ? "[\(number(s.ciLower)), \(number(s.ciUpper))]" : "n/a",
+                         "\(s.n)"]
             if showPaper { cells.append(e.paper ?? "") }
             lines.append("| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |")
         }

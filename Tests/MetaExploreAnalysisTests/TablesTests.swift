@@ -14,13 +14,13 @@ import MetaExploreAnalysis
             | Environment | Algorithm | Return (mean ± std) | 95% CI | n | Paper |
             |---|---|---|---|---|---|
             | Pendulum-v1 | ddpg | -160.0 ± 10.0 | [\(lo), \(hi)] | 3 | -155 ± 12 |
-            | Pendulum-v1 | teacher | -140.0 ± 0.0 | [-140.0, -140.0] | 1 |  |
+            | Pendulum-v1 | teacher | -140.0 (one seed: no spread) | n/a | 1 |  |
 
             """)
         #expect(table.csv() == """
             environment,algorithm,mean,std,ci_lower,ci_upper,n,paper
             Pendulum-v1,ddpg,-160.0,10.0,\(lo),\(hi),3,-155 ± 12
-            Pendulum-v1,teacher,-140.0,0.0,-140.0,-140.0,1,
+            Pendulum-v1,teacher,-140.0,n/a,n/a,n/a,1,
 
             """)
         #expect(table.markdown() == table.markdown())
