@@ -71,7 +71,9 @@ if ! "$VENV/bin/python" -c "import torch" >/dev/null 2>&1; then
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q --disable-pip-version-check "torch==2.13.0+cpu" numpy
 fi
-if ! "$VENV/bin/python" -c "import gymnasium, mujoco" >/dev/null 2>&1; then
+# The MuJoCo environments' module, not just the package: a Gymnasium without its mujoco extra imports fine but
+# fails on its first MuJoCo environment (imageio missing).
+if ! "$VENV/bin/python" -c "import mujoco, gymnasium.envs.mujoco.half_cheetah_v5" >/dev/null 2>&1; then
   echo "[compare_torch_maml] installing Gymnasium and MuJoCo into $VENV" >&2
   "$VENV/bin/pip" install -q --disable-pip-version-check "gymnasium[mujoco]==1.4.0" "mujoco==3.3.7"
 fi
