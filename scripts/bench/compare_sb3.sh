@@ -15,7 +15,7 @@ STEPS=${STEPS:-3000}
 ENVS=${ENVS:-Pendulum-v1,HalfCheetah-v5}
 VENV=${VENV:-$HOME/.cache/metaexplore/sb3-venv}
 
-if ! "$VENV/bin/python" -c "import stable_baselines3, torch, gymnasium, mujoco" >/dev/null 2>&1; then
+if ! "$VENV/bin/python" -c "import stable_baselines3, torch, mujoco, gymnasium.envs.mujoco.half_cheetah_v5" >/dev/null 2>&1; then
   echo "[compare_sb3] installing Stable-Baselines3 and PyTorch (CPU) into $VENV" >&2
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q --disable-pip-version-check "torch==2.13.0+cpu"
