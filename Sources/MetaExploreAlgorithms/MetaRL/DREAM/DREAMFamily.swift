@@ -69,10 +69,10 @@ enum DREAMPlans {
         }
         var plan = ReproductionPlan(
             name: "dream-2021",
-            title: "DREAM: mean test exploitation return on the grid worlds (5M steps), against optimum and uninformed",
+            title: "DREAM: mean test exploitation return on the grid worlds, against optimum and uninformed",
             algorithms: ["dream"], environments: environments, seeds: [0, 1, 2],
             references: ["dream": text],
-            referenceSource: "exact planning on each world's test split (GridPlanner); Liu et al. 2021 report curves "
+            referenceSource: "exact planning on each world's test split (GridPlanner); Liu et al. 2021 report curves (5M steps) "
                 + "that approach the optimum on distracting bus, map and cooking",
             thresholds: thresholds
         ) { _, environment, seed in
