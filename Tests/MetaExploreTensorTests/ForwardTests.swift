@@ -135,4 +135,33 @@ import MetaExploreTensor
         let g = gradient(of: y.sum(), wrt: x)
         #expect(abs(g.item - Foundation.pow(1.0001, 20_000)) < 1e-6)
     }
+
+    /// Building, differentiating and dropping a 200 000-op chain on a thread with a 4 MiB stack (the engine's
+    /// thread-local product panel takes about 1 MiB of it): the graph's teardown (each `*` node holds both operands,
+    /// and its rule captures them) must not recurse once per op. Without the iterative teardown in
+    /// `GradNode.deinit` this crashes the test process.
+    @Test func deepGraphsAreReleasedWithoutRecursion() throws {
+        final class Outcome { var gradient = Double.nan }
+        let outcome = Outcome()
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        defer { pthread_attr_destroy(&attributes) }
+        try #require(pthread_attr_setstacksize(&attributes, 4 * 1024 * 1024) == 0)
+        var thread = pthread_t()
+        let context = Unmanaged.passRetained(outcome).toOpaque()
+        let created = pthread_create(&thread, &attributes, { raw in
+            let outcome = Unmanaged<Outcome>.fromOpaque(raw!).takeRetainedValue()
+            let x = Tensor(shape: [1], doubles: [1]).requiringGrad()
+            let scale = Tensor(shape: [1], doubles: [1.00001]).requiringGrad()
+            var y = x
+            for _ in 0..<200_000 { y = y * scale }
+            outcome.gradient = gradient(of: y.sum(), wrt: x).item
+            y = x  // the only reference to the chain's result goes here
+            return nil
+        }, context)
+        try #require(created == 0, "pthread_create failed (\(created))")
+        pthread_join(thread, nil)
+        let expected: Double = Foundation.pow(1.00001, 200_000)
+        #expect(abs(outcome.gradient - expected) < 1e-9 * expected)
+    }
 }

@@ -8,8 +8,8 @@
 @usableFromInline
 final class GradNode {
     let name: StaticString
-    let inputs: [Tensor]
-    let backward: (Tensor, [Bool]) -> [Tensor?]
+    private(set) var inputs: [Tensor]
+    private(set) var backward: (Tensor, [Bool]) -> [Tensor?]
 
     // Scratch state of one `gradients` call, valid while `epoch` equals that call's epoch. A graph node belongs to
     // the thread that built it, so its scratch state is never shared (parameters are leaves and carry none).
@@ -21,6 +21,35 @@ final class GradNode {
         self.name = name
         self.inputs = inputs
         self.backward = backward
+    }
+
+    /// Releasing the last reference to a long chain's result would release its node, whose inputs release their
+    /// nodes, and so on: several stack frames per op, enough to overflow a thread's stack on a graph some ten
+    /// thousand ops deep (a secondary thread has 512 KiB). The chain is unlinked here with an explicit stack
+    /// instead. Only what dies with this node is touched: an input tensor is unlinked from its node only when this
+    /// node held its last reference, and a node is unlinked from its inputs only when nothing else refers to it.
+    deinit {
+        var pending: [GradNode] = []
+        GradNode.unlink(self, into: &pending)
+        while var node = pending.popLast() {
+            if isKnownUniquelyReferenced(&node) { GradNode.unlink(node, into: &pending) }
+        }
+    }
+
+    private static let released: (Tensor, [Bool]) -> [Tensor?] = { _, _ in [] }
+
+    /// Empties `node` (its rule first, so that the tensors the rule captured are held by `inputs` alone) and moves
+    /// the nodes of the inputs only it referenced onto `pending`.
+    private static func unlink(_ node: GradNode, into pending: inout [GradNode]) {
+        node.backward = released
+        var inputs = node.inputs
+        node.inputs = []
+        for i in inputs.indices where isKnownUniquelyReferenced(&inputs[i]) {
+            if let child = inputs[i].node {
+                inputs[i].node = nil
+                pending.append(child)
+            }
+        }
     }
 }
 
