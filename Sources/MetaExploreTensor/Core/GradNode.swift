@@ -25,7 +25,7 @@ final class GradNode {
 
     /// Releasing the last reference to a long chain's result would release its node, whose inputs release their
     /// nodes, and so on: several stack frames per op, enough to overflow a thread's stack on a graph some ten
-    /// thousand ops deep (a secondary thread has 512 KiB). The chain is unlinked here with an explicit stack
+    /// thousand ops deep on a thread with a small stack. The chain is unlinked here with an explicit stack
     /// instead. Only what dies with this node is touched: an input tensor is unlinked from its node only when this
     /// node held its last reference, and a node is unlinked from its inputs only when nothing else refers to it.
     deinit {
