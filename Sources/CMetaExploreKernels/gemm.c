@@ -38,6 +38,7 @@ typedef float v8f_g __attribute__((vector_size(32), aligned(4)));
 #define SPLAT16(x) __builtin_shufflevector((v16f_g){(x)}, (v16f_g){0}, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
 #define SPLAT8(x) __builtin_shufflevector((v8f_g){(x)}, (v8f_g){0}, 0, 0, 0, 0, 0, 0, 0, 0)
 
+// Each inclusion defines one variant and #undefs the six parameters again.
 #define ME_NAME gemm_avx512
 #define ME_TARGET __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,fma,avx2")))
 #define ME_VT v16f_g
@@ -45,12 +46,6 @@ typedef float v8f_g __attribute__((vector_size(32), aligned(4)));
 #define ME_NV 4
 #define ME_SPLAT SPLAT16
 #include "gemm_kernel.h"
-#undef ME_NAME
-#undef ME_TARGET
-#undef ME_VT
-#undef ME_W
-#undef ME_NV
-#undef ME_SPLAT
 
 #define ME_NAME gemm_avx2
 #define ME_TARGET __attribute__((target("avx2,fma")))
@@ -59,12 +54,6 @@ typedef float v8f_g __attribute__((vector_size(32), aligned(4)));
 #define ME_NV 2
 #define ME_SPLAT SPLAT8
 #include "gemm_kernel.h"
-#undef ME_NAME
-#undef ME_TARGET
-#undef ME_VT
-#undef ME_W
-#undef ME_NV
-#undef ME_SPLAT
 
 typedef void (*gemm_fn)(int, int, size_t, size_t, size_t, const float *, size_t, const float *, size_t, float *,
                         size_t, int);

@@ -1,6 +1,7 @@
 // The small-product kernel's body, included by gemm.c once per instruction set with
 //   ME_NAME (the function's name), ME_TARGET (its target attribute), ME_VT (the vector type), ME_W (floats per
-//   vector), ME_NV (vectors per column strip) and ME_SPLAT (broadcast of one float into every lane).
+//   vector), ME_NV (vectors per column strip) and ME_SPLAT (broadcast of one float into every lane), which it
+//   #undefs at its end so that the next inclusion can define them afresh.
 // C[m×n] (+)= op(A)·op(B) with every element one FMA chain over p = 0, 1, …, k − 1 from +0 (or from C's value when
 // accumulate = 2), whatever the blocking below: the loop orders and the packing move data, never arithmetic, so
 // every instruction set gives the same bits.
@@ -139,3 +140,10 @@ static void ME_NAME(int trans_a, int trans_b, size_t m, size_t n, size_t k, cons
 #undef ME_STRIP
 #undef ME_VECTOR
 }
+
+#undef ME_NAME
+#undef ME_TARGET
+#undef ME_VT
+#undef ME_W
+#undef ME_NV
+#undef ME_SPLAT
