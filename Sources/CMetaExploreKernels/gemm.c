@@ -1,12 +1,50 @@
 #include "internal.h"
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 // Largest product handled here (beyond it OpenBLAS's packing pays off).
 #define ME_GEMM_MAX_DIM 512
 
-static __thread float me_gemm_panel[ME_GEMM_MAX_DIM * ME_GEMM_MAX_DIM];
-static __thread float me_gemm_tail[ME_GEMM_MAX_DIM * 16];
+// The kernel's packing buffers (gemm_kernel.h): the panel of a packed B (up to 512 × 512 floats) and the zero-padded
+// block of B's last columns (512 × 16), one heap block per thread allocated on the thread's first product and freed
+// when the thread exits. (As static thread-local arrays they put 1 MiB into every thread of any process linking the
+// engine, whether it computed or not, and made threads with stacks under about 1.1 MiB impossible to create.)
+#define ME_GEMM_SCRATCH_FLOATS ((size_t)ME_GEMM_MAX_DIM * ME_GEMM_MAX_DIM + (size_t)ME_GEMM_MAX_DIM * 16)
+static __thread float *me_gemm_scratch;
+static pthread_key_t me_gemm_scratch_key;
+static pthread_once_t me_gemm_scratch_once = PTHREAD_ONCE_INIT;
+static int me_gemm_scratch_key_ok;
+
+static void me_gemm_scratch_release(void *p) {
+    free(p);
+    me_gemm_scratch = NULL;
+}
+
+static void me_gemm_scratch_init(void) {
+    me_gemm_scratch_key_ok = pthread_key_create(&me_gemm_scratch_key, me_gemm_scratch_release) == 0;
+}
+
+// This thread's scratch block, allocated on first use; NULL when it cannot be (the caller then declines the product,
+// which goes to BLAS).
+static inline float *me_gemm_scratch_get(void) {
+    float *s = me_gemm_scratch;
+    if (__builtin_expect(s != NULL, 1)) return s;
+    pthread_once(&me_gemm_scratch_once, me_gemm_scratch_init);
+    if (!me_gemm_scratch_key_ok) return NULL;
+    s = aligned_alloc(64, ME_GEMM_SCRATCH_FLOATS * sizeof(float));
+    if (!s) return NULL;
+    if (pthread_setspecific(me_gemm_scratch_key, s) != 0) {
+        free(s);
+        return NULL;
+    }
+    me_gemm_scratch = s;
+    return s;
+}
+
+// What gemm_kernel.h reads: valid only after me_gemm_scratch_get() returned non-NULL on this thread.
+#define me_gemm_panel (me_gemm_scratch)
+#define me_gemm_tail (me_gemm_scratch + (size_t)ME_GEMM_MAX_DIM * ME_GEMM_MAX_DIM)
 
 // dst[p·width + q] = op(B)(p, j + q) for q < cols, and 0 for cols ≤ q < width (p < k): one k × width block of the
 // packed panel (gemm_kernel.h). An untransposed B is copied row by row; a transposed one is read along its rows
@@ -141,7 +179,7 @@ int me_sgemm_small(int trans_a, int trans_b, size_t m, size_t n, size_t k, const
     ensure_chosen();
     gemm_fn f = __atomic_load_n(&chosen_fn, __ATOMIC_RELAXED);
     // Narrow outputs (n < 16) would be all scalar FMA chains, which BLAS does better.
-    if (!f || n < 16) return 0;
+    if (!f || n < 16 || !me_gemm_scratch_get()) return 0;
     if (m > ME_GEMM_MAX_DIM || n > ME_GEMM_MAX_DIM || k > ME_GEMM_MAX_DIM) {
         if (!me_gemm_everywhere) return 0;
         gemm_blocked(f, trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
@@ -154,7 +192,7 @@ int me_sgemm_small(int trans_a, int trans_b, size_t m, size_t n, size_t k, const
 int me_sgemm_small_variant(int isa, int trans_a, int trans_b, size_t m, size_t n, size_t k, const float *a,
                            size_t lda, const float *b, size_t ldb, float *c, size_t ldc, int accumulate) {
     __builtin_cpu_init();
-    if (m > ME_GEMM_MAX_DIM || n > ME_GEMM_MAX_DIM || k > ME_GEMM_MAX_DIM) return 0;
+    if (m > ME_GEMM_MAX_DIM || n > ME_GEMM_MAX_DIM || k > ME_GEMM_MAX_DIM || !me_gemm_scratch_get()) return 0;
     if (isa == 2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
         __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("fma")) {
         gemm_avx512(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);

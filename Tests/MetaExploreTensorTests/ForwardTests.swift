@@ -136,9 +136,8 @@ import MetaExploreTensor
         #expect(abs(g.item - Foundation.pow(1.0001, 20_000)) < 1e-6)
     }
 
-    /// Building, differentiating and dropping a 200 000-op chain on a thread with a 4 MiB stack (the engine's
-    /// thread-local product panel takes about 1 MiB of it): the graph's teardown (each `*` node holds both operands,
-    /// and its rule captures them) must not recurse once per op. Without the iterative teardown in
+    /// Building, differentiating and dropping a 200 000-op chain on a thread with a 4 MiB stack: the graph's
+    /// teardown (each `*` node holds both operands, and its rule captures them) must not recurse once per op. Without the iterative teardown in
     /// `GradNode.deinit` this crashes the test process.
     @Test func deepGraphsAreReleasedWithoutRecursion() throws {
         final class Outcome { var gradient = Double.nan }

@@ -1,4 +1,5 @@
 import CMetaExploreKernels
+import Foundation
 import Testing
 import MetaExploreRandom
 import MetaExploreTensor
@@ -175,6 +176,42 @@ import MetaExploreTensor
         #expect(me_sgemm_engine_everywhere() == 0)
         let nested = BLASInfo.withEngineKernelForAllSizes { BLASInfo.withEngineKernelForAllSizes { me_sgemm_engine_everywhere() } }
         #expect(nested == 1 && me_sgemm_engine_everywhere() == 0)
+    }
+
+    /// The kernel's packing buffers are per-thread heap blocks, not static thread-local arrays: a thread with a
+    /// 512 KiB stack can be created in a process that links the engine (with the buffers' 1 MiB of static TLS it
+    /// could not: pthread_create failed with EINVAL; what remains is the linked libraries' own, about 160 KiB with
+    /// OpenBLAS and MuJoCo), and a product that packs B runs there with the same bits as here.
+    @Test func productsRunOnThreadsWithSmallStacks() throws {
+        let (m, n, k) = (37, 70, 300)
+        var rng = RandomStream(seed: 41)
+        let a = (0..<(m * k)).map { _ in Float(rng.uniform(-1, 1)) }
+        let b = (0..<(n * k)).map { _ in Float(rng.uniform(-1, 1)) }
+        final class Job {
+            let a: [Float], b: [Float], m: Int, n: Int, k: Int
+            var c: [Float] = [], ran: Int32 = -1
+            init(a: [Float], b: [Float], m: Int, n: Int, k: Int) { (self.a, self.b, self.m, self.n, self.k) = (a, b, m, n, k) }
+            func run() {  // C = A·Bᵀ: the transposed B goes through the packed panel
+                c = [Float](repeating: 0, count: m * n)
+                ran = me_sgemm_small(0, 1, m, n, k, a, k, b, k, &c, n, 0)
+            }
+        }
+        let here = Job(a: a, b: b, m: m, n: n, k: k)
+        here.run()
+        let there = Job(a: a, b: b, m: m, n: n, k: k)
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        defer { pthread_attr_destroy(&attributes) }
+        try #require(pthread_attr_setstacksize(&attributes, 512 * 1024) == 0)
+        var thread = pthread_t()
+        let created = pthread_create(&thread, &attributes, { raw in
+            Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue().run()
+            return nil
+        }, Unmanaged.passRetained(there).toOpaque())
+        try #require(created == 0, "pthread_create with a 512 KiB stack failed (\(created))")
+        pthread_join(thread, nil)
+        #expect(there.ran == here.ran)
+        if here.ran == 1 { #expect(there.c == here.c) }  // 0: no AVX2 here, both declined to BLAS
     }
 
 }

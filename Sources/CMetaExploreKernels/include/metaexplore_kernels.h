@@ -20,7 +20,9 @@ float me_sum_f32(const float *x, size_t n);
 
 // Small single-precision matrix products, row-major: C[m×n] (+)= op(A)·op(B), op = transpose when the flag is set.
 // Returns 0 without touching C when the CPU lacks AVX2+FMA or the shape is not one it handles well (n < 16, an
-// extent above 512); the caller then uses BLAS. A transposed B is packed into column strips first (gemm_kernel.h).
+// extent above 512), or when the thread's packing buffers (about 1 MiB, allocated on its first product and freed
+// when it exits) cannot be allocated; the caller then uses BLAS. A transposed B is packed into column strips first
+// (gemm_kernel.h).
 // Each C element is one FMA chain over k in increasing order, so the AVX-512 and AVX2 variants agree to the bit.
 // `accumulate`: 0 writes the product, 1 adds it to C (C + chain), 2 continues each element's FMA chain from C's
 // value (the chain over k starts at C instead of 0), so splitting k into two calls, the second with 2, gives the
@@ -40,7 +42,8 @@ int me_sgemm_engine_everywhere(void);
 int me_sgemm_small_isa(void);
 
 // The same product with an explicit instruction set (1: AVX2+FMA, 2: AVX-512), for tests that compare the variants.
-// Returns 0 without touching C when this CPU lacks that instruction set; no shape restrictions beyond the limit.
+// Returns 0 without touching C when this CPU lacks that instruction set (or the thread's packing buffers cannot be
+// allocated); no shape restrictions beyond the limit.
 int me_sgemm_small_variant(int isa, int trans_a, int trans_b, size_t m, size_t n, size_t k, const float *a,
                            size_t lda, const float *b, size_t ldb, float *c, size_t ldc, int accumulate);
 
