@@ -44,11 +44,22 @@ public enum Reproduction {
     }
 
     /// The record of what a results folder belongs to (`plan.json`): the plan's name and the extra settings of every
-    /// run, with the plan's current shape for readers.
+    /// run, with the algorithms, environments and seeds the folder was asked for — over every invocation, since one
+    /// folder gathers the runs of several (`--seeds 0`, later `--seeds 1`): the recorded lists are kept, in their
+    /// order, and this invocation's new entries appended.
     static func writePlanRecord(_ plan: ReproductionPlan, extraArguments: [String], to root: URL) throws {
+        let url = root.appendingPathComponent("plan.json")
+        let recorded = (try? Data(contentsOf: url)).flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
+        func union<T: Equatable>(_ key: String, _ current: [T], _ read: (Any) -> T?) -> [T] {
+            let earlier = (recorded?[key] as? [Any] ?? []).compactMap(read)
+            return earlier + current.filter { !earlier.contains($0) }
+        }
         let planInfo: [String: Any] = [
-            "name": plan.name, "title": plan.title, "algorithms": plan.algorithms, "environments": plan.environments,
-            "seeds": plan.seeds, "extra_arguments": extraArguments, "references": plan.references,
+            "name": plan.name, "title": plan.title,
+            "algorithms": union("algorithms", plan.algorithms) { $0 as? String },
+            "environments": union("environments", plan.environments) { $0 as? String },
+            "seeds": union("seeds", plan.seeds) { ($0 as? NSNumber)?.intValue },
+            "extra_arguments": extraArguments, "references": plan.references,
             "metaexplore": RunDirectory.metaExploreVersion,
         ]
         try AtomicFile.write(try JSONSerialization.data(withJSONObject: planInfo, options: [.prettyPrinted, .sortedKeys]),

@@ -125,6 +125,16 @@ import Testing
         let second = try Reproduction.run(plan, root: root, executable: exe, maxParallel: 2, showProgress: false)
         #expect(second.report.skipped.count == 2 && second.report.succeeded.isEmpty)
         #expect(second.table.markdown() == first.table.markdown())
+        // An invocation for a subset (here seed 1 only, finished, so skipped) keeps the record of every seed asked
+        // for in the folder: plan.json names seeds 0 and 1, not only the last invocation's.
+        var narrower = plan
+        narrower.seeds = [1]
+        let third = try Reproduction.run(narrower, root: root, executable: exe, maxParallel: 2, showProgress: false)
+        #expect(third.report.skipped.count == 1 && third.report.succeeded.isEmpty)
+        let record = try #require(try JSONSerialization.jsonObject(
+            with: Data(contentsOf: root.appendingPathComponent("plan.json"))) as? [String: Any])
+        #expect((record["seeds"] as? [Any])?.compactMap { ($0 as? NSNumber)?.intValue } == [0, 1], "\(record)")
+        #expect(record["environments"] as? [String] == ["Pendulum-v1"] && record["algorithms"] as? [String] == ["ddpg"])
 
         // --report: seed 1 made to look stopped (no done.json), seed 2 never started; nothing is trained, the
         // unfinished run is tabulated at its last evaluation and both are named in the PARTIAL line.
