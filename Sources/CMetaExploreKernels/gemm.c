@@ -6,11 +6,13 @@
 // Largest product handled here (beyond it OpenBLAS's packing pays off).
 #define ME_GEMM_MAX_DIM 512
 
-// The kernel's packing buffers (gemm_kernel.h): the panel of a packed B (up to 512 × 512 floats) and the zero-padded
-// block of B's last columns (512 × 16), one heap block per thread allocated on the thread's first product and freed
+// The kernel's packing buffers (gemm_kernel.h): the panel of a packed B (up to 512 × 512 floats), the zero-padded
+// block of B's last columns (512 × 16), a transposed A's rows and one strip of an untransposed B, one heap block per
+// thread allocated on the thread's first product and freed
 // when the thread exits. (As static thread-local arrays they put 1 MiB into every thread of any process linking the
 // engine, whether it computed or not, and made threads with stacks under about 1.1 MiB impossible to create.)
-#define ME_GEMM_SCRATCH_FLOATS ((size_t)ME_GEMM_MAX_DIM * ME_GEMM_MAX_DIM + (size_t)ME_GEMM_MAX_DIM * 16)
+#define ME_GEMM_SCRATCH_FLOATS ((size_t)ME_GEMM_MAX_DIM * ME_GEMM_MAX_DIM + (size_t)ME_GEMM_MAX_DIM * 16 \
+                                + 32768 + (size_t)ME_GEMM_MAX_DIM * 64)
 static __thread float *me_gemm_scratch;
 static pthread_key_t me_gemm_scratch_key;
 static pthread_once_t me_gemm_scratch_once = PTHREAD_ONCE_INIT;
@@ -45,6 +47,10 @@ static inline float *me_gemm_scratch_get(void) {
 // What gemm_kernel.h reads: valid only after me_gemm_scratch_get() returned non-NULL on this thread.
 #define me_gemm_panel (me_gemm_scratch)
 #define me_gemm_tail (me_gemm_scratch + (size_t)ME_GEMM_MAX_DIM * ME_GEMM_MAX_DIM)
+// A transposed A's chunk of rows as 4-row blocks (mc · k ≤ 32768 floats: gemm_kernel.h's chunk size).
+#define me_gemm_apanel (me_gemm_tail + (size_t)ME_GEMM_MAX_DIM * 16)
+// One strip of an untransposed B (k × strip width ≤ 512 × 64).
+#define me_gemm_spanel (me_gemm_apanel + 32768)
 
 // dst[p·width + q] = op(B)(p, j + q) for q < cols, and 0 for cols ≤ q < width (p < k): one k × width block of the
 // packed panel (gemm_kernel.h). An untransposed B is copied row by row; a transposed one is read along its rows

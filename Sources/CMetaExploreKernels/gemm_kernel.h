@@ -7,9 +7,11 @@
 // every instruction set gives the same bits.
 //
 // A transposed B is read from a packed panel: its columns in strips of ME_NV·ME_W, each strip a contiguous
-// k × (ME_NV·ME_W) block, then the remaining whole vectors as k × ME_W blocks. An untransposed B is read in place
-// (packing it as well lost time in DREAM's updates: see MetaExploreTensor/README.md, "Speed on x86 CPUs"). The last
-// n mod ME_W columns are always copied into a zero-padded k × ME_W block.
+// k × (ME_NV·ME_W) block, then the remaining whole vectors as k × ME_W blocks. An untransposed B is read in place,
+// except that a strip about to be read by at least four 4-row blocks is first copied to a contiguous block of its
+// own (packing the whole of it up front lost time in DREAM's updates: see MetaExploreTensor/README.md, "Speed on
+// x86 CPUs"). A transposed A is copied chunk by chunk into k × 4 blocks. The last n mod ME_W columns are always
+// copied into a zero-padded k × ME_W block.
 ME_TARGET
 static void ME_NAME(int trans_a, int trans_b, size_t m, size_t n, size_t k, const float *a, size_t lda,
                     const float *b, size_t ldb, float *c, size_t ldc, int accumulate) {
@@ -36,10 +38,28 @@ static void ME_NAME(int trans_a, int trans_b, size_t m, size_t n, size_t k, cons
     const size_t mc = k > 0 && 32768 / k >= 8 ? (32768 / k) & ~(size_t)3 : 8;
     for (size_t i0 = 0; i0 < m4; i0 += mc) {
         const size_t i1 = i0 + mc < m4 ? i0 + mc : m4;
+        // A transposed (op(A)'s rows are A's columns, one cache line per p for every 4-row block): the chunk's rows
+        // copied as 4-row blocks, each k × 4 contiguous, which the strips below read in order.
+        if (trans_a && strips)
+            for (size_t i = i0; i < i1; i += 4) {
+                float *dst = me_gemm_apanel + (i - i0) * k;
+                for (size_t p = 0; p < k; p++) memcpy(dst + p * 4, a + p * lda + i, 4 * sizeof(float));
+            }
         for (size_t s = 0; s < strips; s++) {
             const float *bs = ME_STRIP(s);
+            size_t ldb_s = lds;
+            // An untransposed B read by at least 4 row blocks: this strip copied to a contiguous k × SW block first
+            // (in place, its rows are ldb apart — often a power of two, which maps them onto a few L1 sets).
+            if (!packed && i1 - i0 >= 16) {
+                for (size_t p = 0; p < k; p++) memcpy(me_gemm_spanel + p * SW, b + p * ldb + s * SW, SW * sizeof(float));
+                bs = me_gemm_spanel;
+                ldb_s = SW;
+            }
             const size_t j = s * SW;
             for (size_t i = i0; i < i1; i += 4) {
+                // Row r of the block, element p: A(i + r, p) in place, or the packed block's p · 4 + r.
+                const float *ar = trans_a ? me_gemm_apanel + (i - i0) * k : a + i * sa_i;
+                const size_t ar_i = trans_a ? 1 : sa_i, ar_p = trans_a ? 4 : sa_p;
                 VT acc[4][NV];
                 for (int r = 0; r < 4; r++)
                     for (int h = 0; h < NV; h++) {
@@ -48,9 +68,9 @@ static void ME_NAME(int trans_a, int trans_b, size_t m, size_t n, size_t k, cons
                     }
                 for (size_t p = 0; p < k; p++) {
                     VT bv[NV];
-                    for (int h = 0; h < NV; h++) memcpy(&bv[h], bs + p * lds + h * W, sizeof(VT));
+                    for (int h = 0; h < NV; h++) memcpy(&bv[h], bs + p * ldb_s + h * W, sizeof(VT));
                     for (int r = 0; r < 4; r++) {
-                        const VT x = ME_SPLAT(a[(i + r) * sa_i + p * sa_p]);
+                        const VT x = ME_SPLAT(ar[r * ar_i + p * ar_p]);
                         for (int h = 0; h < NV; h++) acc[r][h] = __builtin_elementwise_fma(x, bv[h], acc[r][h]);
                     }
                 }
