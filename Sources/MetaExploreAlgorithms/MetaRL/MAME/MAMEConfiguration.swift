@@ -83,15 +83,10 @@ public struct MAMEConfiguration: ExperimentConfiguration {
                   "must hold at least one positive size, got \(modules.hiddenSizes)")
         try checkPositive(modules.initialStd, "modules.initialStd")
         try check(modules.latentSize >= 1, "modules.latentSize", "must be at least 1, got \(modules.latentSize)")
-        try check(meta.tasksPerBatch >= 1, "meta.tasksPerBatch", "must be at least 1, got \(meta.tasksPerBatch)")
-        try check(meta.trajectoriesPerTask >= 1, "meta.trajectoriesPerTask",
-                  "must be at least 1, got \(meta.trajectoriesPerTask)")
-        try check(meta.horizon >= 0, "meta.horizon", "must be ≥ 0 (0: the environment's time limit), got \(meta.horizon)")
-        try checkPositive(meta.innerStepSize, "meta.innerStepSize")
-        try check(meta.innerSteps >= 1, "meta.innerSteps", "must be at least 1, got \(meta.innerSteps)")
+        try checkMetaBatch(tasksPerBatch: meta.tasksPerBatch, trajectoriesPerTask: meta.trajectoriesPerTask,
+                           horizon: meta.horizon, innerStepSize: meta.innerStepSize, innerSteps: meta.innerSteps)
         try checkGamma(meta.targetDiscount, "meta.targetDiscount")
-        try checkGamma(meta.advantages.gamma, "meta.advantages.gamma")
-        try checkGamma(meta.advantages.lambda, "meta.advantages.lambda")
+        try meta.advantages.validate("meta.advantages")
         try checkGamma(exploration.lambda, "exploration.lambda")
         try check(outer.clip > 0 && outer.clip < 1, "outer.clip", "must lie in (0, 1), got \(outer.clip)")
         try check(outer.epochs >= 1, "outer.epochs", "must be at least 1, got \(outer.epochs)")
@@ -99,16 +94,14 @@ public struct MAMEConfiguration: ExperimentConfiguration {
         try checkPositive(outer.explorationLearningRate, "outer.explorationLearningRate")
         try checkPositive(outer.latentLearningRate, "outer.latentLearningRate")
         try checkPositive(outer.adamEpsilon, "outer.adamEpsilon")
-        try check(sampler.environmentCopies >= 1, "sampler.environmentCopies", "must be at least 1")
-        try check(sampler.threads >= 0, "sampler.threads", "must be ≥ 0 (0: every core), got \(sampler.threads)")
-        try check(evaluation.trajectoriesPerTask >= 1, "evaluation.trajectoriesPerTask", "must be at least 1")
-        try check(evaluation.steps >= 0, "evaluation.steps", "must be ≥ 0, got \(evaluation.steps)")
+        try sampler.validate()
+        try evaluation.validate()
         try run.validate()
     }
 
     /// The horizon in effect (`meta.horizon`, or the environment's registered time limit).
     public func effectiveHorizon() throws -> Int {
-        meta.horizon > 0 ? meta.horizon : try Registry.spec(environment).maxEpisodeSteps
+        try MetaExploreAlgorithms.effectiveHorizon(meta.horizon, environment: environment)
     }
 
     var innerSettings: MAMEInnerSettings {

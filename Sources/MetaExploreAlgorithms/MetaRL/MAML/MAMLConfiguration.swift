@@ -78,6 +78,43 @@ public struct MAMLEvaluationSettings: Codable, Equatable, Sendable {
     public init() {}
 }
 
+// Checks the MAML and MAME families share (their `sampler.*`, `evaluation.*` and meta-batch keys are the same).
+extension MAMLSamplerSettings {
+    func validate() throws {
+        try check(environmentCopies >= 1, "sampler.environmentCopies", "must be at least 1")
+        try check(threads >= 0, "sampler.threads", "must be ≥ 0 (0: every core), got \(threads)")
+    }
+}
+
+extension MAMLEvaluationSettings {
+    func validate() throws {
+        try check(trajectoriesPerTask >= 1, "evaluation.trajectoriesPerTask", "must be at least 1")
+        try check(steps >= 0, "evaluation.steps", "must be ≥ 0, got \(steps)")
+    }
+}
+
+extension AdvantageEstimation {
+    func validate(_ prefix: String) throws {
+        try checkGamma(gamma, prefix + ".gamma")
+        try checkGamma(lambda, prefix + ".lambda")
+    }
+}
+
+/// `meta.tasksPerBatch`, `meta.trajectoriesPerTask`, `meta.horizon`, `meta.innerStepSize` and `meta.innerSteps`.
+func checkMetaBatch(tasksPerBatch: Int, trajectoriesPerTask: Int, horizon: Int, innerStepSize: Double,
+                    innerSteps: Int) throws {
+    try check(tasksPerBatch >= 1, "meta.tasksPerBatch", "must be at least 1, got \(tasksPerBatch)")
+    try check(trajectoriesPerTask >= 1, "meta.trajectoriesPerTask", "must be at least 1, got \(trajectoriesPerTask)")
+    try check(horizon >= 0, "meta.horizon", "must be ≥ 0 (0: the environment's time limit), got \(horizon)")
+    try checkPositive(innerStepSize, "meta.innerStepSize")
+    try check(innerSteps >= 1, "meta.innerSteps", "must be at least 1, got \(innerSteps)")
+}
+
+/// The episode length in effect: `horizon`, or (0) the environment's registered time limit.
+func effectiveHorizon(_ horizon: Int, environment: String) throws -> Int {
+    horizon > 0 ? horizon : try Registry.spec(environment).maxEpisodeSteps
+}
+
 /// The gradient-based meta-RL family's experiment: `algorithm` is `maml-trpo`, `maml-vpg`, `promp` or `e-maml`;
 /// `environment` a task family (PointGoal-v1, PointCorner-v1, HalfCheetahVel-v1, HalfCheetahDir-v1, AntVel-v1,
 /// AntDir-v1). One unit of work is one meta-iteration.
@@ -117,14 +154,9 @@ public struct MAMLConfiguration: ExperimentConfiguration {
         try check(!policy.hiddenSizes.contains { $0 <= 0 }, "policy.hiddenSizes",
                   "must hold positive sizes, got \(policy.hiddenSizes)")
         try checkPositive(policy.initialStd, "policy.initialStd")
-        try check(meta.tasksPerBatch >= 1, "meta.tasksPerBatch", "must be at least 1, got \(meta.tasksPerBatch)")
-        try check(meta.trajectoriesPerTask >= 1, "meta.trajectoriesPerTask",
-                  "must be at least 1, got \(meta.trajectoriesPerTask)")
-        try check(meta.horizon >= 0, "meta.horizon", "must be ≥ 0 (0: the environment's time limit), got \(meta.horizon)")
-        try checkPositive(meta.innerStepSize, "meta.innerStepSize")
-        try check(meta.innerSteps >= 1, "meta.innerSteps", "must be at least 1, got \(meta.innerSteps)")
-        try checkGamma(meta.advantages.gamma, "meta.advantages.gamma")
-        try checkGamma(meta.advantages.lambda, "meta.advantages.lambda")
+        try checkMetaBatch(tasksPerBatch: meta.tasksPerBatch, trajectoriesPerTask: meta.trajectoriesPerTask,
+                           horizon: meta.horizon, innerStepSize: meta.innerStepSize, innerSteps: meta.innerSteps)
+        try meta.advantages.validate("meta.advantages")
         try checkPositive(outer.learningRate, "outer.learningRate")
         try checkPositive(outer.maxKL, "outer.maxKL")
         try check(outer.conjugateGradientIterations >= 1, "outer.conjugateGradientIterations", "must be at least 1")
@@ -136,16 +168,14 @@ public struct MAMLConfiguration: ExperimentConfiguration {
         try check(outer.epochs >= 1, "outer.epochs", "must be at least 1, got \(outer.epochs)")
         try checkPositive(outer.klTarget, "outer.klTarget")
         try check(outer.initialKLPenalty >= 0 && outer.initialKLPenalty.isFinite, "outer.initialKLPenalty", "must be ≥ 0")
-        try check(sampler.environmentCopies >= 1, "sampler.environmentCopies", "must be at least 1")
-        try check(sampler.threads >= 0, "sampler.threads", "must be ≥ 0 (0: every core), got \(sampler.threads)")
-        try check(evaluation.trajectoriesPerTask >= 1, "evaluation.trajectoriesPerTask", "must be at least 1")
-        try check(evaluation.steps >= 0, "evaluation.steps", "must be ≥ 0, got \(evaluation.steps)")
+        try sampler.validate()
+        try evaluation.validate()
         try run.validate()
     }
 
     /// The horizon in effect (`meta.horizon`, or the environment's registered time limit).
     public func effectiveHorizon() throws -> Int {
-        meta.horizon > 0 ? meta.horizon : try Registry.spec(environment).maxEpisodeSteps
+        try MetaExploreAlgorithms.effectiveHorizon(meta.horizon, environment: environment)
     }
 
     var adaptation: AdaptationSettings {
