@@ -184,8 +184,11 @@ int me_sgemm_small(int trans_a, int trans_b, size_t m, size_t n, size_t k, const
     me_engine_thread_enter();  // before BLAS too: this is every product's entry point
     ensure_chosen();
     gemm_fn f = __atomic_load_n(&chosen_fn, __ATOMIC_RELAXED);
-    // Narrow outputs (n < 16) would be all scalar FMA chains, which BLAS does better.
-    if (!f || n < 16 || !me_gemm_scratch_get()) return 0;
+    // Every shape within the limit, narrow outputs (n < 16: a Q-head's 9 actions, a critic's 1 value) included: BLAS
+    // is a little faster on some of those (a microsecond or less), but its kernels, chosen by the CPU it detects,
+    // round differently from ours and from each other, and one such product in a network makes a whole run's bits
+    // depend on the machine.
+    if (!f || !me_gemm_scratch_get()) return 0;
     if (m > ME_GEMM_MAX_DIM || n > ME_GEMM_MAX_DIM || k > ME_GEMM_MAX_DIM) {
         if (!me_gemm_everywhere) return 0;
         gemm_blocked(f, trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);

@@ -6,7 +6,7 @@ import MetaExploreTensor
 
 /// Float32 products (our small-matrix kernel for most of these shapes, BLAS for the rest) against a Float64
 /// reference, over shapes that reach every branch: 4-row blocks and row tails, full vector blocks, single vectors,
-/// column tails, narrow outputs (BLAS), both transpose flags, and the accumulating `linear`.
+/// column tails, narrow outputs, extents above 512 (BLAS), both transpose flags, and the accumulating `linear`.
 @Suite struct MatmulKernelTests {
     func reference(_ a: [Double], _ b: [Double], m: Int, n: Int, k: Int, tA: Bool, tB: Bool) -> [Double] {
         var c = [Double](repeating: 0, count: m * n)
@@ -93,7 +93,8 @@ import MetaExploreTensor
         var rng = RandomStream(seed: 23)
         var variantsRun = 0
         for (m, n, k) in [(1, 70, 33), (2, 129, 17), (3, 64, 5), (1, 200, 512), (9, 100, 40), (4, 37, 300),
-                          (130, 40, 300), (66, 81, 7), (5, 16, 0), (40, 130, 64), (70, 48, 512)] {
+                          (130, 40, 300), (66, 81, 7), (5, 16, 0), (40, 130, 64), (70, 48, 512), (1, 6, 100),
+                          (33, 1, 17), (130, 9, 64)] {
             for (tA, tB) in [(false, false), (true, false), (false, true), (true, true)] {
                 let a = (0..<(m * k)).map { _ in Float(rng.uniform(-1, 1)) }
                 let b = (0..<(k * n)).map { _ in Float(rng.uniform(-1, 1)) }
@@ -178,6 +179,30 @@ import MetaExploreTensor
         #expect(me_sgemm_engine_everywhere() == 0)
         let nested = BLASInfo.withEngineKernelForAllSizes { BLASInfo.withEngineKernelForAllSizes { me_sgemm_engine_everywhere() } }
         #expect(nested == 1 && me_sgemm_engine_everywhere() == 0)
+    }
+
+    /// Narrow outputs (a critic's 1 column, an actor's 6, a Q-head's 9) go through the engine's kernel like every
+    /// product within the limit, not to OpenBLAS, whose kernels (chosen by the CPU it detects) round differently:
+    /// the dispatcher takes them and gives each element's FMA chain.
+    @Test func narrowProductsTakeTheEngineKernel() throws {
+        try #require(me_sgemm_small_isa() != 0, "this CPU has no AVX2: every product goes to BLAS")
+        var rng = RandomStream(seed: 5)
+        for (m, n, k) in [(1, 1, 64), (64, 1, 300), (1, 6, 100), (256, 6, 64), (32, 9, 64), (512, 15, 128)] {
+            let a = (0..<(m * k)).map { _ in Float(rng.uniform(-1, 1)) }
+            let b = (0..<(k * n)).map { _ in Float(rng.uniform(-1, 1)) }
+            var c = [Float](repeating: .nan, count: m * n)
+            let taken = me_sgemm_small(0, 0, m, n, k, a, k, b, n, &c, n, 0)
+            #expect(taken == 1, "\(m)×\(n)×\(k) declined")
+            var mismatches = 0
+            for i in 0..<m {
+                for j in 0..<n {
+                    var chain: Float = 0
+                    for p in 0..<k { chain = chain.addingProduct(a[i * k + p], b[p * n + j]) }
+                    if c[i * n + j] != chain { mismatches += 1 }
+                }
+            }
+            #expect(mismatches == 0, "\(m)×\(n)×\(k): \(mismatches) differ")
+        }
     }
 
     /// The kernel's packing buffers are per-thread heap blocks, not static thread-local arrays: a thread with a

@@ -14,11 +14,13 @@ import Testing
 /// fixtures' last row gained `eval_return`/`eval_return_std` when every finished run began to end with an evaluation
 /// (their budgets are not multiples of `evalInterval`); every other value was unchanged.
 ///
-/// Bits depend on the CPU's product kernels: OpenBLAS picks its kernels by the CPU it detects (on an Intel Xeon
-/// "Cooperlake", whose rows differ from these in the last digits), so the executable runs with the kernels the rows
-/// were recorded with — `OPENBLAS_CORETYPE=Haswell` (what the recording AMD EPYC machine's environment set) and the
-/// engine's AVX2 product kernel (`METAEXPLORE_GEMM_ISA=avx2`, bit-identical to its AVX-512 one) — and the rows then
-/// hold on any x86-64 CPU with AVX2 and FMA (checked on AMD EPYC family 26 and an Intel Xeon model 207).
+/// The rows were recorded with OpenBLAS's Haswell kernels (`OPENBLAS_CORETYPE=Haswell`, what the recording AMD EPYC
+/// machine's environment set) for the narrow products, which OpenBLAS then computed. Every product of these runs now
+/// fits the engine's kernel (one FMA chain per element, the same bits as those Haswell kernels on these shapes), so
+/// the rows must not depend on OpenBLAS at all: the executable runs with its SSE kernels (`OPENBLAS_CORETYPE=Nehalem`,
+/// which round differently — with narrow products on OpenBLAS, the DDPG rows differed there) and with the engine's
+/// AVX2 variant (`METAEXPLORE_GEMM_ISA=avx2`, bit-identical to the AVX-512 one), and the rows hold on any x86-64 CPU
+/// with AVX2 and FMA.
 @Suite struct GoldenRowsTests {
     static let algorithms = ["ddpg", "td3", "meta", "meta-variance", "meta-state", "cmp", "ma2c", "l2explore"]
 
@@ -37,8 +39,9 @@ import Testing
         }
     }
 
-    /// The product kernels the fixtures were recorded with (see the type's comment).
-    static let recordingKernels = ["OPENBLAS_CORETYPE": "Haswell", "METAEXPLORE_GEMM_ISA": "avx2"]
+    /// OpenBLAS's SSE kernels, not the ones the fixtures were recorded with, and the engine's AVX2 kernel (see the
+    /// type's comment).
+    static let pinnedKernels = ["OPENBLAS_CORETYPE": "Nehalem", "METAEXPLORE_GEMM_ISA": "avx2"]
 
     @Test(arguments: algorithms)
     func progressRowsAreUnchanged(algorithm: String) throws {
@@ -53,7 +56,7 @@ import Testing
         process.arguments = ["train", "--config", fixture.appendingPathComponent("config.yaml").path,
                              "--out", folder.path, "--quiet"]
         var environment = ProcessInfo.processInfo.environment
-        environment.merge(Self.recordingKernels) { _, pinned in pinned }
+        environment.merge(Self.pinnedKernels) { _, pinned in pinned }
         process.environment = environment
         let output = Pipe()
         process.standardOutput = output

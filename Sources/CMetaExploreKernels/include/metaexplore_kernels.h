@@ -19,8 +19,8 @@ float me_sum_f32(const float *x, size_t n);
 #endif
 
 // Small single-precision matrix products, row-major: C[m×n] (+)= op(A)·op(B), op = transpose when the flag is set.
-// Returns 0 without touching C when the CPU lacks AVX2+FMA or the shape is not one it handles well (n < 16, an
-// extent above 512), or when the thread's packing buffers (about 1 MiB, allocated on its first product and freed
+// Returns 0 without touching C when the CPU lacks AVX2+FMA or an extent is above 512 (unless
+// me_sgemm_set_engine_everywhere is on), or when the thread's packing buffers (about 1 MiB, allocated on its first product and freed
 // when it exits) cannot be allocated; the caller then uses BLAS. A transposed B is packed into column strips first
 // (gemm_kernel.h).
 // Each C element is one FMA chain over k in increasing order, so the AVX-512 and AVX2 variants agree to the bit.
@@ -30,7 +30,7 @@ float me_sum_f32(const float *x, size_t n);
 int me_sgemm_small(int trans_a, int trans_b, size_t m, size_t n, size_t k, const float *a, size_t lda,
                    const float *b, size_t ldb, float *c, size_t ldc, int accumulate);
 
-// Per thread (off by default): when on, me_sgemm_small also takes products with extents above 512 (n ≥ 16 still),
+// Per thread (off by default): when on, me_sgemm_small also takes products with extents above 512,
 // in blocks of ≤ 512 rows and columns whose FMA chains continue across blocks of ≤ 512 along k, so each element is
 // still one chain over the whole k in increasing order (the same bits on AVX2 and AVX-512, and no dependence on
 // the OpenBLAS core type). Off, those products go to OpenBLAS as before.

@@ -9,7 +9,7 @@ public enum BLASInfo {
     /// The OpenBLAS kernel family chosen for this CPU (e.g. "SkylakeX", "Haswell").
     public static var coreName: String { BLAS.coreName }
 
-    /// The engine's own kernel for float32 products with every extent ≤ 512 and at least 16 output columns:
+    /// The engine's own kernel for float32 products with every extent ≤ 512:
     /// "avx512", "avx2", or "blas" when the CPU has neither (or `METAEXPLORE_GEMM_ISA` chose otherwise). Other
     /// shapes, and all float64 products, go to OpenBLAS.
     public static var smallProductKernel: String {
@@ -22,8 +22,7 @@ public enum BLASInfo {
 }
 
 extension BLASInfo {
-    /// Runs `body` with every float32 product of at least 16 output columns on the engine's own kernel on this
-    /// thread, whatever its extents: products beyond 512 rows, columns or inner extent run in blocks whose FMA
+    /// Runs `body` with every float32 product on the engine's own kernel on this thread, whatever its extents: products beyond 512 rows, columns or inner extent run in blocks whose FMA
     /// chains continue from one block of k to the next, so each element is one chain over the whole k, as the
     /// kernel computes the smaller products (see `me_sgemm_small`). Outside such a block those products go to
     /// OpenBLAS, whose kernels depend on the CPU family it detects (or `OPENBLAS_CORETYPE`) and round differently.
@@ -55,8 +54,9 @@ enum BLAS {
         _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
         _ c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool = false
     ) {
-        // Products with all extents ≤ 512 and n ≥ 16 go to our own AVX-512/AVX2 kernel: OpenBLAS's packing overhead dominates
-        // there, and some CPUs get its slower generic kernels. It declines when the CPU lacks AVX2+FMA.
+        // Products with all extents ≤ 512 go to our own AVX-512/AVX2 kernel: OpenBLAS's packing overhead dominates there,
+        // some CPUs get its slower generic kernels, and its kernels round differently on different CPUs. It declines
+        // when the CPU lacks AVX2+FMA.
         if me_sgemm_small(transA ? 1 : 0, transB ? 1 : 0, m, n, k, a, lda, b, ldb, c, ldc, accumulate ? 1 : 0) != 0 {
             return
         }
