@@ -22,15 +22,18 @@ public enum BLASInfo {
 }
 
 extension BLASInfo {
-    /// Runs `body` with every float32 product on the engine's own kernel on this thread, whatever its extents: products beyond 512 rows, columns or inner extent run in blocks whose FMA
-    /// chains continue from one block of k to the next, so each element is one chain over the whole k, as the
-    /// kernel computes the smaller products (see `me_sgemm_small`). Outside such a block those products go to
-    /// OpenBLAS, whose kernels depend on the CPU family it detects (or `OPENBLAS_CORETYPE`) and round differently.
+    /// Runs `body` with every float32 product on the engine's own kernel on this thread, whatever its extents:
+    /// products beyond 512 rows, columns or inner extent run in blocks whose FMA chains continue from one block of k
+    /// to the next, so each element is one chain over the whole k, as the kernel computes the smaller products (see
+    /// `me_sgemm_small`). Outside such a block those products go to OpenBLAS, whose kernels depend on the CPU
+    /// family it detects (or `OPENBLAS_CORETYPE`) and round differently.
     ///
     /// Opt-in per computation because it changes results by rounding where OpenBLAS ran before (the recorded
-    /// results of other algorithms must not move); DREAM's updates use it (their batch × time products have
-    /// 1 600 rows and were on OpenBLAS's AVX2 kernels on the development machine). Nests; a no-op where the
-    /// engine's kernel is unavailable (no AVX2, or `METAEXPLORE_GEMM_ISA=blas`).
+    /// results of other algorithms must not move). DREAM's updates use it (their batch × time products have 1 600
+    /// rows), and so do the gradient meta-RL families' iterations and meta-evaluations (4 000-row batches), so that
+    /// their runs have the same bits on every CPU with AVX2. Nests; a no-op where the engine's kernel is unavailable
+    /// (no AVX2, or `METAEXPLORE_GEMM_ISA=blas`). The flag is per thread: products other threads compute (a
+    /// sampler's workers) follow their own thread's setting.
     public static func withEngineKernelForAllSizes<R>(_ body: () throws -> R) rethrows -> R {
         let previous = me_sgemm_engine_everywhere()
         me_sgemm_set_engine_everywhere(1)

@@ -114,7 +114,13 @@ public final class MAMEProcedure: TrainingProcedure {
                          adaptedLatents: latents, samplingSeconds: samplingTime, innerSeconds: innerTime)
     }
 
+    /// Every product on the engine's kernel, as in `MAMLProcedure.advance` (the same bits on every CPU with AVX2);
+    /// `metaEvaluationTrace` likewise.
     public func advance(step: Int) throws -> UnitReport {
+        try BLASInfo.withEngineKernelForAllSizes { try iterate() }
+    }
+
+    private func iterate() throws -> UnitReport {
         let c = configuration
         let tasks = trainingTasks(handle, count: c.meta.tasksPerBatch, seed: c.run.seed, iteration: iteration)  // L3
         let random = RandomStream(seed: c.run.seed, stream: "sampler").derived("iteration", index: iteration)
@@ -160,6 +166,12 @@ public final class MAMEProcedure: TrainingProcedure {
     /// unadapted exploitation policy. No parameter changes.
     public func metaEvaluationTrace(tasks: [MetaTask], trajectoriesPerTask: Int, steps: Int, seed: UInt64) throws
         -> EvaluationTrace {
+        try BLASInfo.withEngineKernelForAllSizes {
+            try trace(tasks: tasks, trajectoriesPerTask: trajectoriesPerTask, steps: steps, seed: seed)
+        }
+    }
+
+    private func trace(tasks: [MetaTask], trajectoriesPerTask: Int, steps: Int, seed: UInt64) throws -> EvaluationTrace {
         guard steps >= 0, trajectoriesPerTask >= 1, !tasks.isEmpty else {
             throw EnvironmentError.invalidConfiguration(
                 "meta-evaluation needs steps ≥ 0, at least one task and one trajectory per task (got \(steps), \(tasks.count), "

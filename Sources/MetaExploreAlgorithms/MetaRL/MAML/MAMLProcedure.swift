@@ -76,7 +76,14 @@ public final class MAMLProcedure: TrainingProcedure {
 
     public var columns: [String] { ["iteration"] + Self.measurementColumns }
 
+    /// Runs with every product on the engine's kernel (`BLASInfo.withEngineKernelForAllSizes`), the 4 000-row
+    /// batches of the inner and outer steps included, so that a run has the same bits on every CPU with AVX2 (on
+    /// OpenBLAS they would depend on the kernels it picks for the CPU); the same holds for `metaEvaluate`.
     public func advance(step: Int) throws -> UnitReport {
+        try BLASInfo.withEngineKernelForAllSizes { try iterate() }
+    }
+
+    private func iterate() throws -> UnitReport {
         let c = configuration
         let tasks = trainingTasks(handle, count: c.meta.tasksPerBatch, seed: c.run.seed, iteration: iteration)
         let random = RandomStream(seed: c.run.seed, stream: "sampler").derived("iteration", index: iteration)
@@ -101,9 +108,11 @@ public final class MAMLProcedure: TrainingProcedure {
 
     /// Meta-evaluation on `count` held-out tasks (see `MultiTaskSampler.metaEvaluate`).
     public func metaEvaluate(tasks count: Int, trajectoriesPerTask: Int, steps: Int, seed: UInt64) throws -> MetaEvaluationResult {
-        try sampler.metaEvaluate(policy: policy, tasks: handle.testTasks(count: count),
-                                 trajectoriesPerTask: trajectoriesPerTask, steps: steps,
-                                 adaptation: configuration.adaptation, seed: seed).result
+        try BLASInfo.withEngineKernelForAllSizes {
+            try sampler.metaEvaluate(policy: policy, tasks: handle.testTasks(count: count),
+                                     trajectoriesPerTask: trajectoriesPerTask, steps: steps,
+                                     adaptation: configuration.adaptation, seed: seed).result
+        }
     }
 
     public func evaluate(episodes: Int, seed: UInt64, step: Int) throws -> EvaluationResult {
