@@ -6,20 +6,7 @@ import Testing
 /// and exploitation episodes, one frame per step plus the start, showing the agent where the episode put it; and
 /// `metaexplore bench dream` prints the keys its comparison script reads.
 @Suite struct DreamEpisodeCommandTests {
-    func run(_ arguments: [String]) throws -> (status: Int32, text: String) {
-        let exe = ReproductionTests.executable
-        try #require(FileManager.default.isExecutableFile(atPath: exe), "metaexplore not found at \(exe)")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: exe)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
-    }
+    func run(_ arguments: [String]) throws -> (status: Int32, text: String) { try runMetaexplore(arguments) }
 
     @Test func picturesOfARunsTestTrials() throws {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("me-dream-pictures-\(UUID().uuidString)")

@@ -28,11 +28,13 @@ import Testing
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/golden")
     }
 
-    /// The rows of a progress CSV without the columns that measure time.
-    static func timeless(_ csv: String) -> [String] {
+    /// The rows of a progress CSV without the columns that measure time (by default the run loop's `wall_time` and
+    /// `steps_per_second`; `dropping` names others, such as a family's per-phase seconds).
+    static func timeless(_ csv: String,
+                         dropping: (String) -> Bool = { ["wall_time", "steps_per_second"].contains($0) }) -> [String] {
         let lines = csv.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
         guard let header = lines.first?.split(separator: ",", omittingEmptySubsequences: false) else { return [] }
-        let keep = header.indices.filter { !["wall_time", "steps_per_second"].contains(String(header[$0])) }
+        let keep = header.indices.filter { !dropping(String(header[$0])) }
         return lines.map { line in
             let fields = line.split(separator: ",", omittingEmptySubsequences: false)
             return keep.map { $0 < fields.count ? String(fields[$0]) : "<missing>" }.joined(separator: ",")
@@ -45,26 +47,12 @@ import Testing
 
     @Test(arguments: algorithms)
     func progressRowsAreUnchanged(algorithm: String) throws {
-        let exe = ReproductionTests.executable
-        try #require(FileManager.default.isExecutableFile(atPath: exe),
-                     "metaexplore not found at \(exe); build it with `swift build -c release --build-tests`")
         let fixture = Self.fixtures.appendingPathComponent(algorithm)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("me-golden-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: exe)
-        process.arguments = ["train", "--config", fixture.appendingPathComponent("config.yaml").path,
-                             "--out", folder.path, "--quiet"]
-        var environment = ProcessInfo.processInfo.environment
-        environment.merge(Self.pinnedKernels) { _, pinned in pinned }
-        process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "train failed: \(text)")
+        let run = try runMetaexplore(["train", "--config", fixture.appendingPathComponent("config.yaml").path,
+                                      "--out", folder.path, "--quiet"], environment: Self.pinnedKernels)
+        try #require(run.status == 0, "train failed: \(run.text)")
 
         let expected = Self.timeless(try String(contentsOf: fixture.appendingPathComponent("progress.csv"), encoding: .utf8))
         let actual = Self.timeless(try String(contentsOf: folder.appendingPathComponent("progress.csv"), encoding: .utf8))

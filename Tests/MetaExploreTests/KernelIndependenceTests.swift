@@ -16,41 +16,17 @@ import Testing
                   "--set", "run.totalSteps=4800"]),
     ]
 
-    /// The rows of a progress CSV without the columns that measure time.
-    static func timeless(_ url: URL) throws -> [String] {
-        let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map(String.init)
-        guard let header = lines.first?.split(separator: ",", omittingEmptySubsequences: false) else { return [] }
-        let keep = header.indices.filter { i in
-            let name = String(header[i])
-            return !name.contains("time") && name != "steps_per_second"
-        }
-        return lines.map { line in
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
-            return keep.map { $0 < fields.count ? String(fields[$0]) : "<missing>" }.joined(separator: ",")
-        }
-    }
-
     func train(_ arguments: [String], coreType: String) throws -> [String] {
-        let exe = ReproductionTests.executable
-        try #require(FileManager.default.isExecutableFile(atPath: exe),
-                     "metaexplore not found at \(exe); build it with `swift build -c release --build-tests`")
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("me-kernels-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: exe)
-        process.arguments = ["train"] + arguments + ["--seed", "3", "--set", "run.evalInterval=2400",
-                                                     "--set", "run.evalEpisodes=2", "--out", folder.path, "--quiet"]
-        var environment = ProcessInfo.processInfo.environment
-        environment["OPENBLAS_CORETYPE"] = coreType
-        process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "train failed: \(text)")
-        return try Self.timeless(folder.appendingPathComponent("progress.csv"))
+        let run = try runMetaexplore(["train"] + arguments + ["--seed", "3", "--set", "run.evalInterval=2400",
+                                                             "--set", "run.evalEpisodes=2", "--out", folder.path, "--quiet"],
+                                     environment: ["OPENBLAS_CORETYPE": coreType])
+        try #require(run.status == 0, "train failed: \(run.text)")
+        // Time columns aside: the run loop's and the family's per-phase seconds.
+        return GoldenRowsTests.timeless(try String(contentsOf: folder.appendingPathComponent("progress.csv"), encoding: .utf8)) {
+            $0.contains("time") || $0 == "steps_per_second"
+        }
     }
 
     @Test(arguments: runs.map(\.name))

@@ -4,20 +4,7 @@ import Testing
 /// `metaexplore plot-curve`: a PNG of a progress column with reference lines, and the plotted points as CSV (rows
 /// without the column skipped); bad input is a clear error.
 @Suite struct PlotCurveCommandTests {
-    func run(_ arguments: [String]) throws -> (status: Int32, text: String) {
-        let exe = ReproductionTests.executable
-        try #require(FileManager.default.isExecutableFile(atPath: exe), "metaexplore not found at \(exe)")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: exe)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
-    }
+    func run(_ arguments: [String]) throws -> (status: Int32, text: String) { try runMetaexplore(arguments) }
 
     @Test func plotsTheEvaluationRowsWithReferences() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("me-plot-\(UUID().uuidString)")

@@ -5,22 +5,11 @@ import Testing
 /// `metaexplore reproduce` refuses what its plan does not have, with a message naming what it has, before any run.
 @Suite struct ReproduceCommandTests {
     func reproduce(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let exe = ReproductionTests.executable
-        try #require(FileManager.default.isExecutableFile(atPath: exe),
-                     "metaexplore not found at \(exe); build it with `swift build -c release --build-tests`")
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("me-reproduce-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: out) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: exe)
-        process.arguments = ["reproduce"] + arguments + ["--out", out.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        process.waitUntilExit()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let run = try runMetaexplore(["reproduce"] + arguments + ["--out", out.path])
         #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("results.md").path))
-        return (process.terminationStatus, text)
+        return (run.status, run.text)
     }
 
     @Test func unknownPlanEnvironmentAlgorithmOrSeedIsAClearError() throws {
