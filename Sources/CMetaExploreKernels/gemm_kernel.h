@@ -39,12 +39,23 @@ static void ME_NAME(int trans_a, int trans_b, size_t m, size_t n, size_t k, cons
     for (size_t i0 = 0; i0 < m4; i0 += mc) {
         const size_t i1 = i0 + mc < m4 ? i0 + mc : m4;
         // A transposed (op(A)'s rows are A's columns, one cache line per p for every 4-row block): the chunk's rows
-        // copied as 4-row blocks, each k × 4 contiguous, which the strips below read in order.
-        if (trans_a && strips)
-            for (size_t i = i0; i < i1; i += 4) {
-                float *dst = me_gemm_apanel + (i - i0) * k;
-                for (size_t p = 0; p < k; p++) memcpy(dst + p * 4, a + p * lda + i, 4 * sizeof(float));
+        // copied as 4-row blocks, each k × 4 contiguous, which the loops below read in order. The copy walks A four
+        // rows at a time in memory order, writing each block's next 64 bytes (one cache line) whole: walking one
+        // block's column down all k rows instead waited on a cache miss every 16 bytes, and one row at a time wrote
+        // 16 bytes into each of lines k · 16 bytes apart, which share a few L1 sets (most of a narrow weight
+        // gradient's time, either way).
+        if (trans_a) {
+            size_t p = 0;
+            for (; p + 4 <= k; p += 4) {
+                const float *src = a + p * lda + i0;
+                float *dst = me_gemm_apanel + p * 4;
+                for (size_t i = 0; i < i1 - i0; i += 4)
+                    for (size_t q = 0; q < 4; q++) memcpy(dst + i * k + q * 4, src + q * lda + i, 4 * sizeof(float));
             }
+            for (; p < k; p++)
+                for (size_t i = 0; i < i1 - i0; i += 4)
+                    memcpy(me_gemm_apanel + i * k + p * 4, a + p * lda + i0 + i, 4 * sizeof(float));
+        }
         for (size_t s = 0; s < strips; s++) {
             const float *bs = ME_STRIP(s);
             size_t ldb_s = lds;
@@ -87,7 +98,33 @@ static void ME_NAME(int trans_a, int trans_b, size_t m, size_t n, size_t k, cons
             if (v == vectors && !rem) break;
             const float *bv0 = v < vectors ? ME_VECTOR(v) : me_gemm_tail;
             const size_t ld = v < vectors ? ldv : W, j = strips * SW + v * W, cols = v < vectors ? W : rem;
-            for (size_t i = i0; i < i1; i += 4) {
+            // A transposed: eight rows at a time from the packed chunk (eight independent chains; with four, one
+            // vector of columns leaves the FMA units waiting on their latency), then a last block of four. A in
+            // place: four rows at a time (eight row streams were slower there).
+            size_t i = i0;
+            if (trans_a)
+                for (; i + 8 <= i1; i += 8) {
+                    const float *ar = me_gemm_apanel + (i - i0) * k, *ar4 = ar + 4 * k;
+                    VT acc[8] = {{0}};
+                    if (accumulate == 2)
+                        for (int r = 0; r < 8; r++)
+                            for (size_t q = 0; q < cols; q++) acc[r][q] = c[(i + r) * ldc + j + q];
+                    for (size_t p = 0; p < k; p++) {
+                        VT bv;
+                        memcpy(&bv, bv0 + p * ld, sizeof bv);
+                        for (int r = 0; r < 4; r++) acc[r] = __builtin_elementwise_fma(ME_SPLAT(ar[p * 4 + r]), bv, acc[r]);
+                        for (int r = 0; r < 4; r++)
+                            acc[4 + r] = __builtin_elementwise_fma(ME_SPLAT(ar4[p * 4 + r]), bv, acc[4 + r]);
+                    }
+                    for (int r = 0; r < 8; r++) {
+                        float *dst = c + (i + r) * ldc + j;
+                        for (size_t q = 0; q < cols; q++) dst[q] = accumulate == 1 ? dst[q] + acc[r][q] : acc[r][q];
+                    }
+                }
+            for (; i < i1; i += 4) {
+                // Row r's element p: the packed chunk's 4-row block (A transposed) or A in place.
+                const float *ar = trans_a ? me_gemm_apanel + (i - i0) * k : a + i * sa_i;
+                const size_t ar_i = trans_a ? 1 : sa_i, ar_p = trans_a ? 4 : sa_p;
                 VT acc[4] = {{0}};
                 if (accumulate == 2)
                     for (int r = 0; r < 4; r++)
@@ -96,7 +133,7 @@ static void ME_NAME(int trans_a, int trans_b, size_t m, size_t n, size_t k, cons
                     VT bv;
                     memcpy(&bv, bv0 + p * ld, sizeof bv);
                     for (int r = 0; r < 4; r++)
-                        acc[r] = __builtin_elementwise_fma(ME_SPLAT(a[(i + r) * sa_i + p * sa_p]), bv, acc[r]);
+                        acc[r] = __builtin_elementwise_fma(ME_SPLAT(ar[r * ar_i + p * ar_p]), bv, acc[r]);
                 }
                 for (int r = 0; r < 4; r++) {
                     float *dst = c + (i + r) * ldc + j;

@@ -85,8 +85,9 @@ import MetaExploreTensor
     /// The small-product kernel itself, on every path it has: lone rows (m < 4, four vectors at a time), 4-row
     /// blocks in several row chunks (k = 300 gives chunks of 108 rows), full column strips, single vectors and the
     /// padded column tail, a transposed B packed into strips, an untransposed B's strips copied per chunk (chunks of
-    /// ≥ 16 rows; k = 512 leaves a last chunk of 4 rows read in place), a transposed A copied into 4-row blocks, and
-    /// the three `accumulate` modes. Each output must be
+    /// ≥ 16 rows; k = 512 leaves a last chunk of 4 rows read in place), a transposed A copied into 4-row blocks (read
+    /// eight rows at a time by single vectors and the tail, with a last block of four: 12 × 6, and chunks of 108 and 20
+    /// rows for 130 × 9 × 300), and the three `accumulate` modes. Each output must be
     /// exactly one FMA chain over k in increasing order — from 0 (mode 0), from 0 and then added to C (mode 1), or
     /// from C's value (mode 2) — on every instruction-set variant this CPU has.
     @Test func smallKernelIsOneChainPerElementOnEveryPath() throws {
@@ -94,7 +95,7 @@ import MetaExploreTensor
         var variantsRun = 0
         for (m, n, k) in [(1, 70, 33), (2, 129, 17), (3, 64, 5), (1, 200, 512), (9, 100, 40), (4, 37, 300),
                           (130, 40, 300), (66, 81, 7), (5, 16, 0), (40, 130, 64), (70, 48, 512), (1, 6, 100),
-                          (33, 1, 17), (130, 9, 64)] {
+                          (33, 1, 17), (130, 9, 64), (12, 6, 50), (130, 9, 300)] {
             for (tA, tB) in [(false, false), (true, false), (false, true), (true, true)] {
                 let a = (0..<(m * k)).map { _ in Float(rng.uniform(-1, 1)) }
                 let b = (0..<(k * n)).map { _ in Float(rng.uniform(-1, 1)) }
