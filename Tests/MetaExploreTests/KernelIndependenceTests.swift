@@ -5,7 +5,8 @@ import Testing
 /// detects, and they round differently; the engine's own product kernel computes every element as one FMA chain on
 /// AVX2 and AVX-512 alike. The gradient meta-RL families run their 1 000-row inner and outer products on it too
 /// (before, a MAML-TRPO run's post-update returns differed already in the first iteration between OpenBLAS's
-/// Haswell and SSE kernels, and so did MAME's). Each case trains a tiny run twice with the real executable, once
+/// Haswell and SSE kernels, and so did MAME's), and so do the learned-exploration families' cycles (a teacher
+/// update over a 600-step rollout differed in the ninth significant digit). Each case trains a tiny run twice with the real executable, once
 /// with `OPENBLAS_CORETYPE=Haswell` and once with `Nehalem` (SSE only), and requires the same rows, time columns
 /// aside. (Where OpenBLAS ignores the variable, both runs use the same kernels and the check says nothing.)
 @Suite struct KernelIndependenceTests {
@@ -14,6 +15,10 @@ import Testing
                        "--set", "meta.trajectoriesPerTask=3", "--set", "run.totalSteps=4800"]),
         ("mame", ["--preset", "mame-pointcorner", "--set", "meta.tasksPerBatch=2", "--set", "meta.trajectoriesPerTask=6",
                   "--set", "run.totalSteps=4800"]),
+        // The teacher's batch is the whole exploration rollout: 600 rows, beyond the kernel's 512 (before, the third
+        // cycle's rows differed between the two core types).
+        ("meta", ["--config", GoldenRowsTests.fixtures.appendingPathComponent("meta/config.yaml").path,
+                  "--set", "meta.explorationSteps=600", "--set", "run.totalSteps=2400", "--set", "run.logInterval=800"]),
     ]
 
     func train(_ arguments: [String], coreType: String) throws -> [String] {

@@ -99,7 +99,15 @@ public final class LearnedExplorationProcedure<S: MetaStudentLearner>: TrainingP
         unitSteps += 1
     }
 
+    /// Runs with every product on the engine's kernel (`BLASInfo.withEngineKernelForAllSizes`): the teacher's
+    /// updates, its features and the meta-critic read the whole exploration rollout D0 at once (`meta.explorationSteps`
+    /// rows, 1 000 in the papers' settings), and beyond 512 rows those products would go to OpenBLAS, whose kernels
+    /// depend on the CPU and round differently — a run's numbers would then depend on the machine.
     public func advance(step: Int) throws -> UnitReport {
+        try BLASInfo.withEngineKernelForAllSizes { try cycle() }
+    }
+
+    private func cycle() throws -> UnitReport {
         unitSteps = 0
         let sink: TransitionSink = { [unowned self] in self.store($0) }
         var report = UnitReport(steps: 0)
