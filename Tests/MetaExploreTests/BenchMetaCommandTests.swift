@@ -5,19 +5,9 @@ import Testing
 /// (no timing is asserted).
 @Suite struct BenchMetaCommandTests {
     @Test func tinyRunPrintsItsKeys() throws {
-        let exe = ReproductionTests.executable
-        try #require(FileManager.default.isExecutableFile(atPath: exe),
-                     "metaexplore not found at \(exe); build it with `swift build -c release --build-tests`")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: exe)
-        process.arguments = ["bench", "meta", "--tasks", "2", "--trajectories", "2", "--horizon", "10", "--repeats", "1"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(text)")
+        let (status, text) = try runMetaexplore(["bench", "meta", "--tasks", "2", "--trajectories", "2", "--horizon", "10",
+                                                 "--repeats", "1"])
+        #expect(status == 0, "\(text)")
         for key in ["meta_sampling_1thread_s", "meta_sampling_2threads_s", "meta_sampling_speedup_2threads",
                     "meta_iteration_sampling_s", "meta_iteration_inner_s", "meta_iteration_outer_s", "meta_iteration_s"] {
             let line = text.split(separator: "\n").first { $0.hasPrefix(key + "=") }
